@@ -1,0 +1,44 @@
+# Self-documenting: `make help` lists every target with the text after its `##`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+TEST_CMD := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest
+
+.DEFAULT_GOAL := help
+.PHONY: help install repro test test-fast lint format params bench clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+
+install: ## Create .venv and install lockstep with the sample data and dev tools
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+
+repro: ## Run the pipeline (dvc repro) on the configured dataset
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dvc repro
+
+test: lint ## Lint, then run every test (slow integration tests included)
+	$(TEST_CMD)
+
+test-fast: ## Run the tests not marked slow
+	$(TEST_CMD) -m "not slow"
+
+lint: ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+params: ## Regenerate params.yaml from conf/ (commit the result)
+	$(BIN)/lockstep params
+
+bench: ## Run the benchmarks in bench/ and print their figures
+	$(BIN)/python bench/pipeline_overhead.py
+	$(BIN)/python bench/scaling.py
+
+clean: ## Remove caches (keeps .venv, data and the DVC cache)
+	rm -rf .pytest_cache .ruff_cache build dist src/*.egg-info

@@ -1,0 +1,174 @@
+"""Model families, the preprocessing pipeline, and safe, byte-stable model files.
+
+The saved model is one scikit-learn Pipeline: derived features → learned preprocessing
+(imputation, scaling, one-hot encoding; fitted on training rows only) → estimator. It scores
+validated raw rows. Files are skops archives loaded with an explicit trusted-types list, so
+loading a model fetched from another commit never runs arbitrary code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import zipfile
+from typing import Any
+
+from sklearn.base import ClassifierMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from .errors import LockstepError
+from .features import DerivedFeatures, derived_columns
+from .schema import DataConfig
+
+FAMILIES = {
+    "logistic_regression": "sklearn.linear_model:LogisticRegression",
+    "random_forest": "sklearn.ensemble:RandomForestClassifier",
+    "hist_gradient_boosting": "sklearn.ensemble:HistGradientBoostingClassifier",
+}
+# Types beyond skops' defaults that lockstep's pipelines contain; nothing else is loaded.
+TRUSTED_TYPES = [
+    "lockstep.features.DerivedFeatures",
+    "numpy.dtype",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.tree._tree.Tree",
+]
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def make_estimator(model: dict[str, Any], seed: int) -> ClassifierMixin:
+    """An unfitted estimator from the ``model`` section: ``family`` plus the estimator's params."""
+    params = dict(model)
+    family = params.pop("family", None)
+    if family not in FAMILIES:
+        raise LockstepError(
+            f"model.family: {family!r} is not one of {', '.join(FAMILIES)} (see conf/model/)"
+        )
+    module, name = FAMILIES[family].split(":")
+    cls = getattr(importlib.import_module(module), name)
+    accepted = cls().get_params()
+    for key in params:
+        if key not in accepted:
+            raise LockstepError(
+                f"model.{key}: {name} has no parameter '{key}' "
+                f"(it takes: {', '.join(sorted(accepted))})"
+            )
+    if "random_state" in accepted and "random_state" not in params:
+        params["random_state"] = seed
+    return cls(**params)
+
+
+def make_pipeline(data: DataConfig, derived: list[dict[str, Any]], estimator: Any) -> Pipeline:
+    extra_numeric, extra_categorical = derived_columns(derived)
+    numeric = data.numeric_columns() + extra_numeric
+    categorical = data.categorical_columns() + extra_categorical
+    preprocess = ColumnTransformer(
+        [
+            (
+                "numeric",
+                Pipeline(
+                    [
+                        ("impute", SimpleImputer(strategy="median")),
+                        ("scale", StandardScaler()),
+                    ]
+                ),
+                numeric,
+            ),
+            (
+                "categorical",
+                Pipeline(
+                    [
+                        ("impute", SimpleImputer(strategy="most_frequent")),
+                        ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+                    ]
+                ),
+                categorical,
+            ),
+        ],
+        remainder="drop",
+        verbose_feature_names_out=False,
+    )
+    return Pipeline(
+        [
+            ("features", DerivedFeatures(list(derived))),
+            ("preprocess", preprocess),
+            ("model", estimator),
+        ]
+    )
+
+
+def _canonical_zip(data: bytes) -> bytes:
+    """Rewrite a skops archive so equal models give equal bytes.
+
+    skops names array files and memo keys (``__id__``) after ``id()`` and stamps the current
+    time. Renumber both in the order the schema first mentions them (a one-to-one mapping, so
+    shared objects stay shared) and use a fixed timestamp.
+    """
+    source = zipfile.ZipFile(io.BytesIO(data))
+    schema = json.loads(source.read("schema.json"))
+    renames: dict[str, str] = {}
+    ids: dict[int, int] = {}
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {}
+            for key, value in node.items():
+                if key == "file" and isinstance(value, str):
+                    suffix = value[value.rfind(".") :] if "." in value else ""
+                    value = renames.setdefault(value, f"{len(renames):05d}{suffix}")
+                elif key == "__id__" and isinstance(value, int):
+                    value = ids.setdefault(value, len(ids))
+                out[key] = walk(value)
+            return out
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    schema = walk(schema)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as target:
+
+        def put(name: str, payload: bytes) -> None:
+            info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            target.writestr(info, payload)
+
+        put("schema.json", json.dumps(schema, indent=2, sort_keys=False).encode())
+        for old, new in renames.items():
+            put(new, source.read(old))
+    return buffer.getvalue()
+
+
+def dumps_model(model: Any) -> bytes:
+    import skops.io as sio
+
+    data = _canonical_zip(sio.dumps(model))
+    untrusted = sorted(set(sio.get_untrusted_types(data=data)) - set(TRUSTED_TYPES))
+    if untrusted:
+        raise LockstepError(
+            "the model contains types lockstep does not trust to load: "
+            f"{', '.join(untrusted)}; add them to TRUSTED_TYPES in lockstep/models.py only if safe"
+        )
+    return data
+
+
+def loads_model(data: bytes, where: str = "model") -> Any:
+    import skops.io as sio
+
+    untrusted = sorted(set(sio.get_untrusted_types(data=data)) - set(TRUSTED_TYPES))
+    if untrusted:
+        raise LockstepError(f"{where} contains untrusted types and was not loaded: {untrusted}")
+    return sio.loads(data, trusted=TRUSTED_TYPES)
+
+
+def load_model(path: str) -> Any:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError as exc:
+        raise LockstepError(f"model file {path} not found: run `dvc repro train`") from exc
+    return loads_model(data, where=path)

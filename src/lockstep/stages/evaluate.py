@@ -1,0 +1,120 @@
+"""Stage evaluate: models/model.skops + data/features/test.parquet → reports/metrics.json + plots.
+
+Params: ``data`` (target, positive class), ``evaluate`` (threshold, seed, calibration bins,
+permutation-importance repeats and metric). Plot data (ROC, precision-recall, confusion matrix,
+calibration, permutation importance) goes to reports/plots/*.json, declared as DVC plots.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import click
+import numpy as np
+import pandas as pd
+from sklearn import metrics as skm
+from sklearn.calibration import calibration_curve
+from sklearn.inspection import permutation_importance
+
+from ..config import build, load_params, section
+from ..io import read_parquet, rounded, write_json
+from ..models import load_model
+from ..schema import DataConfig
+from .train import labels
+
+
+@dataclass(frozen=True)
+class EvaluateParams:
+    seed: int
+    threshold: float = 0.5
+    calibration_bins: int = 10
+    importance_repeats: int = 5
+    importance_metric: str = "roc_auc"
+
+
+def scores(y: np.ndarray, proba: np.ndarray, threshold: float) -> dict[str, float]:
+    pred = (proba >= threshold).astype(int)
+    values = {
+        "accuracy": skm.accuracy_score(y, pred),
+        "precision": skm.precision_score(y, pred, zero_division=0),
+        "recall": skm.recall_score(y, pred, zero_division=0),
+        "f1": skm.f1_score(y, pred, zero_division=0),
+        "roc_auc": skm.roc_auc_score(y, proba),
+        "pr_auc": skm.average_precision_score(y, proba),
+        "log_loss": skm.log_loss(y, proba, labels=[0, 1]),
+        "brier": skm.brier_score_loss(y, proba),
+    }
+    return {k: rounded(v) for k, v in values.items()}
+
+
+def curves(
+    y: np.ndarray, proba: np.ndarray, classes: tuple[str, str], threshold: float, bins: int
+) -> dict[str, list]:
+    fpr, tpr, roc_t = skm.roc_curve(y, proba)
+    precision, recall, pr_t = skm.precision_recall_curve(y, proba)
+    frac_pos, mean_pred = calibration_curve(y, proba, n_bins=bins, strategy="quantile")
+    pred = (proba >= threshold).astype(int)
+    return {
+        "roc": [
+            {"fpr": rounded(a), "tpr": rounded(b), "threshold": rounded(min(t, 1.0))}
+            for a, b, t in zip(fpr, tpr, roc_t, strict=True)
+        ],
+        "precision_recall": [
+            {"recall": rounded(r), "precision": rounded(p), "threshold": rounded(t)}
+            for r, p, t in zip(recall[:-1], precision[:-1], pr_t, strict=True)
+        ],
+        "calibration": [
+            {"mean_predicted": rounded(m), "fraction_positive": rounded(f)}
+            for m, f in zip(mean_pred, frac_pos, strict=True)
+        ],
+        "confusion_matrix": [
+            {"actual": classes[a], "predicted": classes[p]} for a, p in zip(y, pred, strict=True)
+        ],
+    }
+
+
+def importance(model: Any, X: pd.DataFrame, y: np.ndarray, params: EvaluateParams) -> list[dict]:
+    """Permutation importance of every input column the model sees (derived ones included)."""
+    scored = model[1:]  # past DerivedFeatures, so derived columns are permuted on their own
+    result = permutation_importance(
+        scored,
+        X,
+        y,
+        scoring=params.importance_metric,
+        n_repeats=params.importance_repeats,
+        random_state=params.seed,
+    )
+    rows = [
+        {"feature": str(c), "importance": rounded(m), "std": rounded(s)}
+        for c, m, s in zip(X.columns, result.importances_mean, result.importances_std, strict=True)
+    ]
+    return sorted(rows, key=lambda r: (-r["importance"], r["feature"]))
+
+
+@click.command("evaluate")
+@click.option("--params", "params_path", default="params.yaml", show_default=True)
+@click.option("--model", "model_path", default="models/model.skops", show_default=True)
+@click.option("--input", "input_path", default="data/features/test.parquet", show_default=True)
+@click.option("--metrics", default="reports/metrics.json", show_default=True)
+@click.option("--plots-dir", default="reports/plots", show_default=True)
+def command(
+    params_path: str, model_path: str, input_path: str, metrics: str, plots_dir: str
+) -> None:
+    """Score the held-out test rows: metrics at the threshold, curves and feature importance."""
+    params = load_params(params_path)
+    data = build(DataConfig, section(params, "data"), "data")
+    ev = build(EvaluateParams, section(params, "evaluate"), "evaluate")
+    frame = read_parquet(input_path)
+    X, y = frame.drop(columns=[data.target]), labels(frame, data)
+    model = load_model(model_path)
+    proba = model.predict_proba(X)[:, 1]
+    negative = next((str(v) for v in frame[data.target].unique() if v != data.positive_class), "0")
+    classes = (negative, str(data.positive_class))
+    plots = curves(y, proba, classes, ev.threshold, ev.calibration_bins)
+    plots["feature_importance"] = importance(model, X.drop(columns=[data.id_column]), y, ev)
+    for name, rows in plots.items():
+        write_json(f"{plots_dir}/{name}.json", rows)
+    result = {"threshold": ev.threshold, "rows": len(frame), **scores(y, proba, ev.threshold)}
+    write_json(metrics, result)
+    click.echo("evaluate: " + ", ".join(f"{k} {v}" for k, v in result.items()))

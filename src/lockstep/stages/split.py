@@ -1,0 +1,54 @@
+"""Stage split: data/validated.parquet → data/split/train.parquet, data/split/test.parquet.
+
+Params: ``split`` (test_size, seed) and ``data.target``. Stratified on the target so both parts
+keep the class balance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import click
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from ..config import build, load_params, section
+from ..errors import LockstepError
+from ..io import read_parquet, write_parquet
+
+
+@dataclass(frozen=True)
+class SplitParams:
+    test_size: float
+    seed: int
+
+
+def split(
+    frame: pd.DataFrame, target: str, params: SplitParams
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if not 0 < params.test_size < 1:
+        raise LockstepError(f"split.test_size must be between 0 and 1, got {params.test_size}")
+    counts = frame[target].value_counts()
+    if len(counts) < 2 or counts.min() < 2:
+        raise LockstepError(
+            f"cannot stratify on '{target}': each class needs 2+ rows, got {counts.to_dict()}"
+        )
+    train, test = train_test_split(
+        frame, test_size=params.test_size, random_state=params.seed, stratify=frame[target]
+    )
+    return train.reset_index(drop=True), test.reset_index(drop=True)
+
+
+@click.command("split")
+@click.option("--params", "params_path", default="params.yaml", show_default=True)
+@click.option("--input", "input_path", default="data/validated.parquet", show_default=True)
+@click.option("--output-dir", default="data/split", show_default=True)
+def command(params_path: str, input_path: str, output_dir: str) -> None:
+    """Stratified train/test split by seed."""
+    params = load_params(params_path)
+    split_params = build(SplitParams, section(params, "split"), "split")
+    target = section(params, "data")["target"]
+    train, test = split(read_parquet(input_path), target, split_params)
+    write_parquet(f"{output_dir}/train.parquet", train)
+    write_parquet(f"{output_dir}/test.parquet", test)
+    click.echo(f"split: {len(train)} train, {len(test)} test rows -> {output_dir}/")

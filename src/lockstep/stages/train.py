@@ -1,0 +1,67 @@
+"""Stage train: data/features/train.parquet → models/model.skops + reports/cv.json.
+
+Params: ``data`` (column roles), ``featurize``, ``model`` (family + estimator params), ``train``
+(seed, cv_folds, cv_metrics). Stratified k-fold cross-validation on the training rows is recorded
+as metrics; then the whole pipeline is fitted on all training rows and saved as a skops file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import click
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import StratifiedKFold, cross_validate
+
+from ..config import build, load_params, section
+from ..io import read_parquet, rounded, write_bytes, write_json
+from ..models import dumps_model, make_estimator, make_pipeline
+from ..schema import DataConfig
+
+
+@dataclass(frozen=True)
+class TrainParams:
+    seed: int
+    cv_folds: int = 5
+    cv_metrics: tuple[str, ...] = ("roc_auc",)
+
+
+def labels(frame: pd.DataFrame, data: DataConfig) -> np.ndarray:
+    return (frame[data.target] == data.positive_class).to_numpy(dtype=int)
+
+
+def cross_validation(pipeline: Any, X: pd.DataFrame, y: np.ndarray, params: TrainParams) -> dict:
+    folds = StratifiedKFold(n_splits=params.cv_folds, shuffle=True, random_state=params.seed)
+    scores = cross_validate(pipeline, X, y, cv=folds, scoring=list(params.cv_metrics))
+    out = {}
+    for metric in params.cv_metrics:
+        values = scores[f"test_{metric}"]
+        name, sign = (metric[4:], -1.0) if metric.startswith("neg_") else (metric, 1.0)
+        out[name] = {"mean": rounded(sign * values.mean()), "std": rounded(values.std())}
+    return {"cv": out, "folds": params.cv_folds, "rows": len(X)}
+
+
+@click.command("train")
+@click.option("--params", "params_path", default="params.yaml", show_default=True)
+@click.option("--input", "input_path", default="data/features/train.parquet", show_default=True)
+@click.option("--model", "model_path", default="models/model.skops", show_default=True)
+@click.option("--metrics", default="reports/cv.json", show_default=True)
+def command(params_path: str, input_path: str, model_path: str, metrics: str) -> None:
+    """Cross-validate, then fit the model pipeline on all training rows and save it."""
+    params = load_params(params_path)
+    data = build(DataConfig, section(params, "data"), "data")
+    train_params = build(TrainParams, section(params, "train"), "train")
+    derived = list(section(params, "featurize").get("derived") or [])
+    frame = read_parquet(input_path)
+    X, y = frame.drop(columns=[data.target]), labels(frame, data)
+    pipeline = make_pipeline(
+        data, derived, make_estimator(section(params, "model"), train_params.seed)
+    )
+    report = cross_validation(pipeline, X, y, train_params)
+    pipeline.fit(X, y)
+    write_bytes(model_path, dumps_model(pipeline))
+    write_json(metrics, report)
+    summary = ", ".join(f"{k} {v['mean']:.4f}±{v['std']:.4f}" for k, v in report["cv"].items())
+    click.echo(f"train: {report['folds']}-fold CV {summary} -> {model_path}")

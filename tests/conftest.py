@@ -1,0 +1,106 @@
+"""Shared fixtures: tiny inline frames for unit tests, real temp git repos for integration tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+# Pipeline outputs are never copied: a temp project starts un-reproduced.
+OUTPUTS = ("dvc.lock", "reports/", "data/raw/", "data/split/", "data/features/", "models/")
+
+
+def project_env(**extra: str) -> dict[str, str]:
+    """Subprocess environment: this interpreter's bin first, fixed git identity, no analytics."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCKSTEP_", "DVC_", "GIT_"))}
+    env.update(
+        {
+            "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+            "GIT_AUTHOR_NAME": "lockstep tests",
+            "GIT_AUTHOR_EMAIL": "tests@lockstep.invalid",
+            "GIT_COMMITTER_NAME": "lockstep tests",
+            "GIT_COMMITTER_EMAIL": "tests@lockstep.invalid",
+            "DVC_NO_ANALYTICS": "1",
+            "PYTHONHASHSEED": "0",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def run(args: list[str], cwd: Path, check: bool = True, **env: str) -> subprocess.CompletedProcess:
+    """Run a command in ``cwd``; on unexpected failure show its output in the assertion."""
+    if args[0] in ("dvc", "lockstep", "gto"):
+        args = [str(BIN / args[0]), *args[1:]]
+    proc = subprocess.run(args, cwd=cwd, env=project_env(**env), capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(args)} exited {proc.returncode}\n--- stdout\n{proc.stdout}"
+            f"\n--- stderr\n{proc.stderr}"
+        )
+    return proc
+
+
+def project_files() -> list[str]:
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
+    return [
+        f
+        for f in listed
+        if f
+        and not f.startswith(OUTPUTS)
+        and not f.startswith(("tests/", "bench/"))
+        and (ROOT / f).is_file()
+    ]
+
+
+def make_project(dest: Path) -> Path:
+    """Copy the project (without outputs) into ``dest`` and commit it to a new git repo."""
+    for rel in project_files():
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, target)
+    run(["git", "init", "-q", "-b", "main"], dest)
+    run(["git", "add", "-A"], dest)
+    run(["git", "commit", "-q", "-m", "project"], dest)
+    return dest
+
+
+def commit_all(repo: Path, message: str) -> str:
+    run(["git", "add", "-A"], repo)
+    run(["git", "commit", "-q", "-m", message], repo)
+    return run(["git", "rev-parse", "HEAD"], repo).stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def reproduced_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project after one real `dvc repro`, committed. Copy it; never change it."""
+    repo = make_project(tmp_path_factory.mktemp("reproduced") / "repo")
+    run(["dvc", "repro"], repo)
+    commit_all(repo, "reproduce the pipeline")
+    return repo
+
+
+@pytest.fixture
+def project(tmp_path: Path, reproduced_project: Path) -> Path:
+    """A private copy (git history and DVC cache included) of the reproduced project."""
+    dest = tmp_path / "repo"
+    shutil.copytree(reproduced_project, dest, symlinks=True)
+    return dest
+
+
+@pytest.fixture
+def fresh_project(tmp_path: Path) -> Path:
+    """The project committed to a new git repo, never reproduced."""
+    return make_project(tmp_path / "repo")
