@@ -8,15 +8,25 @@ import click
 
 from . import __version__
 
-# name -> (module, one-line help); pipeline stages in pipeline order.
+# name -> ("module:attribute", one-line help); pipeline stages first, in pipeline order.
 COMMANDS = {
-    "params": ("lockstep.params", "Compose conf/ into params.yaml, or --check it is current."),
-    "ingest": ("lockstep.stages.ingest", "Read the configured source into data/raw/."),
-    "validate": ("lockstep.stages.validate", "Check raw data against the data contract."),
-    "split": ("lockstep.stages.split", "Stratified train/test split by seed."),
-    "featurize": ("lockstep.stages.featurize", "Add row-wise derived features."),
-    "train": ("lockstep.stages.train", "Cross-validate, fit and save the model pipeline."),
-    "evaluate": ("lockstep.stages.evaluate", "Test-set metrics and plot data."),
+    "params": (
+        "lockstep.params:command",
+        "Compose conf/ into params.yaml, or --check it is current.",
+    ),
+    "ingest": ("lockstep.stages.ingest:command", "Read the configured source into data/raw/."),
+    "validate": ("lockstep.stages.validate:command", "Check raw data against the data contract."),
+    "split": ("lockstep.stages.split:command", "Stratified train/test split by seed."),
+    "featurize": ("lockstep.stages.featurize:command", "Add row-wise derived features."),
+    "train": ("lockstep.stages.train:command", "Cross-validate, fit and save the model pipeline."),
+    "evaluate": ("lockstep.stages.evaluate:command", "Test-set metrics and plot data."),
+    "report": ("lockstep.report:command", "Markdown metric/param/data diff between two revisions."),
+    "gate": ("lockstep.gate:command", "Exit 1 when a metric regresses past its tolerance."),
+    "comment": ("lockstep.comment:command", "Create or update the one sticky PR comment."),
+    "registry": ("lockstep.registry:command", "Model versions and stages from Git tags."),
+    "promote": ("lockstep.promote:command", "Champion/challenger check, then tag a version."),
+    "rollback": ("lockstep.promote:rollback", "Assign a stage back to its previous version."),
+    "model": ("lockstep.model_get:command", "Fetch a registered model by stage or version."),
 }
 
 
@@ -27,7 +37,8 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in COMMANDS:
             return None
-        return importlib.import_module(COMMANDS[name][0]).command
+        module, attribute = COMMANDS[name][0].split(":")
+        return getattr(importlib.import_module(module), attribute)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):
