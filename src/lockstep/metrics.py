@@ -23,6 +23,8 @@ def directions(params: dict[str, Any]) -> dict[str, str]:
 
 def improvement(direction: str, base: float, head: float) -> float:
     """Signed change, positive when ``head`` is better than ``base``."""
+    if direction not in DIRECTIONS:
+        raise LockstepError(f"metric direction '{direction}' must be 'higher' or 'lower'")
     delta = float(head) - float(base)
     return delta if direction == "higher" else -delta
 

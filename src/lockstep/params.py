@@ -19,6 +19,7 @@ def compose(
     config_dir: str | Path = "conf", overrides: tuple[str, ...] = (), config_name: str = "config"
 ) -> str:
     """Return the YAML text of the composed, resolved config."""
+    import yaml
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.errors import HydraException
@@ -32,7 +33,7 @@ def compose(
         with initialize_config_dir(str(config_dir), version_base=None):
             cfg = hydra_compose(config_name=config_name, overrides=list(overrides))
         OmegaConf.resolve(cfg)
-    except (HydraException, OmegaConfBaseException) as exc:
+    except (HydraException, OmegaConfBaseException, yaml.YAMLError) as exc:
         raise LockstepError(f"cannot compose {config_dir}: {exc}") from exc
     return OmegaConf.to_yaml(cfg)
 

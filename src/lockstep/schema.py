@@ -104,6 +104,13 @@ def _checks(spec: ColumnSpec) -> list[pa.Check]:
     return checks
 
 
+def _keep_fractions(values: pd.Series) -> pd.Series:
+    """Turn non-whole numbers into text, so coercion to int fails instead of truncating them."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    fraction = values.notna() & numbers.notna() & (numbers % 1 != 0)
+    return values.astype(object).mask(fraction, values.astype(str)) if fraction.any() else values
+
+
 def build_schema(cfg: DataConfig) -> pa.DataFrameSchema:
     """The pandera schema for validated rows: dtypes (coerced), ranges, categories, nulls, ids."""
     columns = {}
@@ -122,6 +129,7 @@ def build_schema(cfg: DataConfig) -> pa.DataFrameSchema:
             nullable=spec.nullable and name != cfg.target,
             unique=spec.unique or name == cfg.id_column,
             coerce=True,
+            parsers=[pa.Parser(_keep_fractions)] if spec.dtype == "int" else None,
             required=True,
         )
     return pa.DataFrameSchema(columns, strict=True, ordered=False, name=cfg.name)
@@ -143,6 +151,9 @@ def summarize_failures(
     failures = failures.copy()
     failures["column"] = failures["column"].fillna("<table>").astype(str)
     failures["check"] = failures["check"].astype(str)
+    # pandera names the schema, not the column, when a column is missing or not in the contract.
+    presence = failures["check"].isin(["column_in_dataframe", "column_in_schema"])
+    failures.loc[presence, "column"] = failures.loc[presence, "failure_case"].astype(str)
     for (column, check), group in failures.groupby(["column", "check"], sort=True):
         shown = group.head(examples)
         ids = []

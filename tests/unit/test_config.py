@@ -1,0 +1,119 @@
+"""lockstep.config: params.yaml sections into frozen dataclasses that reject unknown keys."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import pytest
+
+from lockstep.config import build, load_params, load_section, section
+from lockstep.errors import LockstepError
+
+
+@dataclass(frozen=True)
+class Inner:
+    low: float
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outer:
+    name: str
+    seed: int
+    inner: Inner
+    by_name: dict[str, Inner] = field(default_factory=dict)
+    note: str | None = None
+    items: tuple[int, ...] = (1,)
+
+
+def test_build_converts_nested_dataclasses_tuples_and_mappings():
+    built = build(
+        Outer,
+        {
+            "name": "x",
+            "seed": 3,
+            "inner": {"low": 1, "tags": ["a", "b"]},
+            "by_name": {"k": {"low": 2.5}},
+            "items": [4, 5],
+        },
+        "outer",
+    )
+    assert built.inner == Inner(low=1.0, tags=("a", "b"))
+    assert isinstance(built.inner.low, float)
+    assert isinstance(built.inner.tags, tuple)
+    assert built.by_name == {"k": Inner(low=2.5)}
+    assert built.items == (4, 5)
+    assert built.note is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.seed = 4  # type: ignore[misc]
+
+
+def test_build_rejects_an_unknown_key_and_names_it():
+    with pytest.raises(LockstepError, match=r"outer: unknown key 'sede'") as info:
+        build(Outer, {"name": "x", "seed": 1, "sede": 2, "inner": {"low": 0}}, "outer")
+    assert "seed" in info.value.message
+
+
+def test_build_names_an_unknown_key_inside_a_nested_section():
+    with pytest.raises(LockstepError, match=r"outer\.inner: unknown key 'hgih'"):
+        build(Outer, {"name": "x", "seed": 1, "inner": {"low": 0, "hgih": 1}}, "outer")
+
+
+def test_build_names_a_missing_required_key():
+    with pytest.raises(LockstepError, match=r"outer: missing required key 'seed'"):
+        build(Outer, {"name": "x", "inner": {"low": 0}}, "outer")
+
+
+def test_build_names_the_field_with_the_wrong_type():
+    with pytest.raises(LockstepError, match=r"outer\.seed must be int, got 'three'"):
+        build(Outer, {"name": "x", "seed": "three", "inner": {"low": 0}}, "outer")
+    with pytest.raises(LockstepError, match=r"outer\.inner\.low must be float"):
+        build(Outer, {"name": "x", "seed": 1, "inner": {"low": "high"}}, "outer")
+    with pytest.raises(LockstepError, match=r"outer\.items\[1\] must be int"):
+        build(Outer, {"name": "x", "seed": 1, "inner": {"low": 0}, "items": [1, "2"]}, "outer")
+
+
+def test_build_rejects_a_scalar_where_a_list_or_mapping_belongs():
+    with pytest.raises(LockstepError, match=r"outer\.items must be a list"):
+        build(Outer, {"name": "x", "seed": 1, "inner": {"low": 0}, "items": 3}, "outer")
+    with pytest.raises(LockstepError, match=r"outer\.inner must be a mapping"):
+        build(Outer, {"name": "x", "seed": 1, "inner": 0.5}, "outer")
+    with pytest.raises(LockstepError, match=r"outer must be a mapping"):
+        build(Outer, ["name"], "outer")
+
+
+def test_load_params_and_section(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("split:\n  seed: 1\n  test_size: 0.5\n", encoding="utf-8")
+    params = load_params(path)
+    assert section(params, "split", path) == {"seed": 1, "test_size": 0.5}
+    with pytest.raises(LockstepError, match=r"no 'train' section"):
+        section(params, "train", path)
+
+
+def test_load_params_errors_name_the_file(tmp_path):
+    with pytest.raises(LockstepError, match=r"missing\.yaml not found.*lockstep params"):
+        load_params(tmp_path / "missing.yaml")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("a: [1, 2\n", encoding="utf-8")
+    with pytest.raises(LockstepError, match=r"broken\.yaml is not valid YAML"):
+        load_params(broken)
+    listing = tmp_path / "list.yaml"
+    listing.write_text("- a\n- b\n", encoding="utf-8")
+    with pytest.raises(LockstepError, match=r"must hold a mapping"):
+        load_params(listing)
+
+
+def test_section_must_be_a_mapping():
+    with pytest.raises(LockstepError, match=r"section 'seed' must be a mapping"):
+        section({"seed": 42}, "seed")
+
+
+def test_load_section_names_file_and_section_in_errors(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("inner:\n  low: 1\n  extra: 2\n", encoding="utf-8")
+    with pytest.raises(LockstepError, match=r"params\.yaml:inner: unknown key 'extra'"):
+        load_section(Inner, "inner", path)
+    path.write_text("inner:\n  low: 1\n", encoding="utf-8")
+    assert load_section(Inner, "inner", path) == Inner(low=1.0)
