@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TEST_CMD := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help install repro test test-fast lint format params bench clean
+.PHONY: help install repro test test-fast lint format report params bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -25,13 +25,17 @@ test: lint ## Lint, then run every test (slow integration tests included)
 test-fast: ## Run the tests not marked slow
 	$(TEST_CMD) -m "not slow"
 
-lint: ## ruff check and format check
+lint: ## ruff check and format check; workflow schema and security audit (offline)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PATH="$(abspath $(BIN)):$$PATH" .ci/lint-workflows
 
 format: ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+report: ## Preview the PR comment: working tree vs BASE (default HEAD~1)
+	$(BIN)/lockstep report --base $(or $(BASE),HEAD~1)
 
 params: ## Regenerate params.yaml from conf/ (commit the result)
 	$(BIN)/lockstep params
