@@ -60,6 +60,9 @@ class DataConfig:
     extra_columns: str = "fail"
     derived_features: tuple[dict[str, Any], ...] = ()
     exclude_features: tuple[str, ...] = ()
+    slice_columns: tuple[str, ...] = ()  # the model card shows test metrics per value of each
+    intended_use: str = ""
+    limitations: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         where = "data"

@@ -1,0 +1,186 @@
+"""Stage model_card: model + test features + ingest record → reports/model_card.md.
+
+Params: ``data`` (schema, target), ``split``, ``model``, ``train``, ``evaluate`` (threshold, seed)
+and ``model_card`` (bootstrap samples, confidence). Slice columns, intended use and limitations
+belong to the dataset, so they come from ``data`` (``slice_columns``, ``intended_use``,
+``limitations``).
+The card holds the data source and hash, rows, schema, params, test metrics with seeded bootstrap
+confidence intervals, metrics by slice, intended use and limits, and lineage: the md5 (as in
+dvc.lock) of every input. The commit is not known inside the pipeline; `lockstep model get`
+adds the registered version and its commit when it materialises the card.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import click
+import numpy as np
+import pandas as pd
+
+from .. import bootstrap
+from ..config import build, load_params, section
+from ..errors import LockstepError
+from ..io import read_parquet, write_text
+from ..models import load_model
+from ..schema import DataConfig
+from .evaluate import EvaluateParams, scores
+from .train import labels
+
+
+@dataclass(frozen=True)
+class ModelCardParams:
+    bootstrap_samples: int = 200
+    confidence: float = 0.95
+
+
+def md5_file(path: str) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _f(value: float) -> str:
+    return "n/a" if value != value else f"{value:.4f}"  # NaN-safe
+
+
+def metric_table(
+    y: np.ndarray, proba: np.ndarray, threshold: float, card: ModelCardParams, seed: int
+) -> list[str]:
+    values = scores(y, proba, threshold)
+    ci = bootstrap.intervals(y, proba, threshold, card.bootstrap_samples, card.confidence, seed)
+    level = f"{card.confidence:.0%}"
+    lines = [f"| metric | value | {level} CI |", "|---|---:|---:|"]
+    for name in sorted(ci):
+        low, high = ci[name]
+        lines.append(f"| {name} | {_f(values[name])} | {_f(low)} – {_f(high)} |")
+    return lines
+
+
+def slice_tables(
+    frame: pd.DataFrame,
+    y: np.ndarray,
+    proba: np.ndarray,
+    threshold: float,
+    columns: tuple[str, ...],
+) -> list[str]:
+    lines: list[str] = []
+    for column in columns:
+        if column not in frame.columns:
+            raise LockstepError(
+                f"data.slice_columns: column '{column}' is not in the test features"
+            )
+        lines += ["", f"### By `{column}`", ""]
+        lines += [
+            "| value | rows | churn rate | roc_auc | precision | recall |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        values = frame[column].astype(str).to_numpy()
+        for value in sorted(set(values)):
+            mask = values == value
+            ys, ps = y[mask], proba[mask]
+            cells = [
+                value,
+                str(int(mask.sum())),
+                _f(float(ys.mean())),
+                _f(bootstrap.roc_auc(ys, ps, threshold)),
+                _f(bootstrap.precision(ys, ps, threshold)),
+                _f(bootstrap.recall(ys, ps, threshold)),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def render(
+    data: DataConfig,
+    ingest: dict[str, Any],
+    params: dict[str, Any],
+    metrics: list[str],
+    slices: list[str],
+    card: ModelCardParams,
+    lineage: dict[str, str],
+) -> str:
+    source = json.dumps(ingest.get("source", {}), sort_keys=True)
+    model = params.get("model", {})
+    lines = [
+        f"# Model card: {model.get('family', 'model')} on {data.name}",
+        "",
+        "## Intended use",
+        "",
+        data.intended_use.strip() or "Not stated.",
+        "",
+        "## Limits",
+        "",
+        *(f"- {item.strip()}" for item in data.limitations),
+        "",
+        "## Data",
+        "",
+        f"- source: `{source}`",
+        f"- content hash (sha256): `{ingest.get('content_hash', 'unknown')}`",
+        f"- rows: {ingest.get('rows', 'unknown')}",
+        f"- target: `{data.target}` (positive class `{data.positive_class}`)",
+        f"- test rows: {params.get('test_rows')} (split test_size {params['split']['test_size']})",
+        "",
+        "| column | type | nullable |",
+        "|---|---|---|",
+        *(
+            f"| {n} | {s.dtype} | {'yes' if s.nullable else 'no'} |"
+            for n, s in data.columns.items()
+        ),
+        "",
+        "## Params",
+        "",
+        *(
+            f"- {name}: `{json.dumps(params[name], sort_keys=True)}`"
+            for name in ("model", "train", "evaluate")
+        ),
+        "",
+        f"## Test metrics (threshold {params['evaluate']['threshold']})",
+        "",
+        f"Bootstrap intervals: {card.bootstrap_samples} seeded resamples of the test rows.",
+        "",
+        *metrics,
+        "",
+        "## Metrics by slice",
+        *slices,
+        "",
+        "## Lineage",
+        "",
+        "md5 of each input, as recorded in dvc.lock:",
+        "",
+        *(f"- `{path}`: `{digest}`" for path, digest in sorted(lineage.items())),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@click.command("model_card")
+@click.option("--params", "params_path", default="params.yaml", show_default=True)
+@click.option("--model", "model_path", default="models/model.skops", show_default=True)
+@click.option("--input", "input_path", default="data/features/test.parquet", show_default=True)
+@click.option("--ingest", "ingest_path", default="reports/ingest.json", show_default=True)
+@click.option("--output", default="reports/model_card.md", show_default=True)
+def command(
+    params_path: str, model_path: str, input_path: str, ingest_path: str, output: str
+) -> None:
+    """Write the model card: data, params, metrics with intervals and by slice, lineage."""
+    params = load_params(params_path)
+    data = build(DataConfig, section(params, "data"), "data")
+    ev = build(EvaluateParams, section(params, "evaluate"), "evaluate")
+    card = build(ModelCardParams, section(params, "model_card"), "model_card")
+    frame = read_parquet(input_path)
+    X, y = frame.drop(columns=[data.target]), labels(frame, data)
+    proba = load_model(model_path).predict_proba(X)[:, 1]
+    with open(ingest_path, encoding="utf-8") as handle:
+        ingest = json.load(handle)
+    shown = {name: section(params, name) for name in ("model", "train", "evaluate", "split")}
+    shown["test_rows"] = len(frame)
+    metrics = metric_table(y, proba, ev.threshold, card, ev.seed)
+    slices = slice_tables(frame, y, proba, ev.threshold, data.slice_columns)
+    lineage = {p: md5_file(p) for p in (model_path, input_path, ingest_path)}
+    write_text(output, render(data, ingest, shown, metrics, slices, card, lineage))
+    click.echo(f"model_card: {len(data.slice_columns)} slice column(s) -> {output}")
