@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TEST_CMD := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help install repro test test-fast lint format report params bench clean
+.PHONY: help install repro test test-fast lint format report exps params bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -36,6 +36,9 @@ format: ## Apply ruff's fixes and formatting
 
 report: ## Preview the PR comment: working tree vs BASE (default HEAD~1)
 	$(BIN)/lockstep report --base $(or $(BASE),HEAD~1)
+
+exps: ## Compare experiments: key metrics and model params (dvc exp show)
+	$(BIN)/dvc exp show --drop '.*' --keep 'Experiment|roc_auc|pr_auc|log_loss|model\.'
 
 params: ## Regenerate params.yaml from conf/ (commit the result)
 	$(BIN)/lockstep params

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 
 import click
 
@@ -40,6 +41,19 @@ class LazyGroup(click.Group):
             return None
         module, attribute = COMMANDS[name][0].split(":")
         return getattr(importlib.import_module(module), attribute)
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Turn an unexpected exception into a one-line error (LOCKSTEP_DEBUG=1 shows it whole)."""
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("LOCKSTEP_DEBUG"):
+                raise
+            raise click.ClickException(
+                f"{type(exc).__name__}: {exc}\n(unexpected; set LOCKSTEP_DEBUG=1 for the traceback)"
+            ) from exc
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):

@@ -37,7 +37,13 @@ def check_specs(specs: Sequence[dict[str, Any]], columns: Sequence[str]) -> None
         where = f"featurize.derived[{i}]"
         kind = spec.get("kind")
         if "name" not in spec or kind not in KINDS:
-            raise LockstepError(f"{where}: needs a 'name' and a 'kind' in {', '.join(KINDS)}")
+            raise LockstepError(
+                f"{where}: needs a 'name' and a 'kind' in {', '.join(KINDS)} (got kind {kind!r})"
+            )
+        if spec["name"] in columns:
+            raise LockstepError(
+                f"{where}: name '{spec['name']}' is already a column; pick another name"
+            )
         allowed = {"name", "kind", *KINDS[kind]}
         extra = sorted(set(spec) - allowed)
         missing = sorted(set(KINDS[kind]) - set(spec))

@@ -80,8 +80,15 @@ def read_parquet(path: str | os.PathLike[str]) -> Any:
     from .errors import LockstepError
 
     if not Path(path).exists():
-        raise LockstepError(f"input {path} does not exist: run the stage that writes it first")
-    return pd.read_parquet(path)
+        raise LockstepError(
+            f"input {path} does not exist: run `dvc repro` (or `dvc checkout`) to create it"
+        )
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises its own types for a damaged file
+        raise LockstepError(
+            f"{path} is not a readable Parquet file ({exc}); rebuild it with `dvc repro`"
+        ) from exc
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:

@@ -171,4 +171,10 @@ def load_model(path: str) -> Any:
             data = handle.read()
     except FileNotFoundError as exc:
         raise LockstepError(f"model file {path} not found: run `dvc repro train`") from exc
-    return loads_model(data, where=path)
+    try:
+        return loads_model(data, where=path)
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise LockstepError(
+            f"model file {path} is not a readable skops file ({exc}); "
+            "restore it with `dvc checkout` or rebuild it with `dvc repro train`"
+        ) from exc

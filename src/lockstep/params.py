@@ -41,12 +41,18 @@ def compose(
 @click.command("params")
 @click.argument("overrides", nargs=-1)
 @click.option("--check", is_flag=True, help="Exit 1 and show a diff if params.yaml is stale.")
+@click.option("--print", "show", is_flag=True, help="Print the composition; write nothing.")
 @click.option("--config-dir", default="conf", show_default=True)
 @click.option("--output", default="params.yaml", show_default=True)
-def command(overrides: tuple[str, ...], check: bool, config_dir: str, output: str) -> None:
+def command(
+    overrides: tuple[str, ...], check: bool, show: bool, config_dir: str, output: str
+) -> None:
     """Compose conf/ (plus Hydra OVERRIDES such as model=random_forest) into params.yaml."""
     text = compose(config_dir, overrides)
     out = Path(output)
+    if show:
+        click.echo(text, nl=False)
+        return
     if not check:
         write_text(out, text)
         click.echo(f"params: wrote {out} from {config_dir}/")
@@ -58,7 +64,7 @@ def command(overrides: tuple[str, ...], check: bool, config_dir: str, output: st
     diff = difflib.unified_diff(
         current.splitlines(keepends=True),
         text.splitlines(keepends=True),
-        fromfile=f"{out} (committed)",
+        fromfile=f"{out} (on disk)",
         tofile=f"{out} (from {config_dir}/)",
     )
     click.echo("".join(diff), err=True)

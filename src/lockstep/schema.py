@@ -13,7 +13,21 @@ import pandera.pandas as pa
 
 from .errors import LockstepError
 
-DTYPES = {"int": "int64", "float": "float64", "str": "str", "bool": "bool"}
+DTYPES = {"int": "int64", "float": "float64", "str": "str", "bool": "boolean"}
+# Text accepted for a bool column (any case); anything else fails validation instead of being
+# read as True, which is what plain coercion of a non-empty string would do.
+BOOL_TEXT = {
+    "true": True,
+    "false": False,
+    "yes": True,
+    "no": False,
+    "t": True,
+    "f": False,
+    "y": True,
+    "n": False,
+    "1": True,
+    "0": False,
+}
 SOURCE_KINDS = ("package", "file", "sql")
 EXTRA_POLICIES = ("fail", "drop")
 
@@ -26,6 +40,7 @@ class SourceSpec:
     path: str | None = None  # kind=file: local path or http(s) URL, .csv or .parquet
     format: str | None = None  # kind=file: csv | parquet (default: from the suffix)
     encoding: str = "utf-8"  # kind=file, csv only
+    sep: str = ","  # kind=file, csv only: the field delimiter
     url: str | None = None  # kind=sql: SQLAlchemy URL, e.g. sqlite:///data/source/x.db
     query: str | None = None  # kind=sql: the SELECT to run
 
@@ -78,12 +93,22 @@ class DataConfig:
                     f"{where}.{role}: column '{getattr(self, role)}' is not listed in "
                     f"{where}.columns; add it there with its dtype"
                 )
+        for role in ("exclude_features", "slice_columns"):
+            for column in getattr(self, role):
+                if column not in self.columns and column not in self._derived_names():
+                    raise LockstepError(
+                        f"{where}.{role}: '{column}' is neither in {where}.columns nor a "
+                        "derived feature"
+                    )
         for name, spec in self.columns.items():
             if spec.dtype not in DTYPES:
                 raise LockstepError(
                     f"{where}.columns.{name}.dtype: '{spec.dtype}' is not one of "
                     f"{', '.join(DTYPES)}"
                 )
+
+    def _derived_names(self) -> set[str]:
+        return {str(spec.get("name")) for spec in self.derived_features}
 
     def feature_columns(self) -> list[str]:
         skip = {self.target, self.id_column, *self.exclude_features}
@@ -114,6 +139,20 @@ def _keep_fractions(values: pd.Series) -> pd.Series:
     return values.astype(object).mask(fraction, values.astype(str)) if fraction.any() else values
 
 
+def _parse_bools(values: pd.Series) -> pd.Series:
+    """Map yes/no, true/false, 1/0 (any case) to booleans; leave anything else to fail coercion."""
+
+    def parse(value: Any) -> Any:
+        if isinstance(value, bool) or pd.isna(value):
+            return value
+        return BOOL_TEXT.get(str(value).strip().lower(), value)
+
+    return values.astype(object).map(parse)
+
+
+PARSERS = {"int": _keep_fractions, "bool": _parse_bools}
+
+
 def build_schema(cfg: DataConfig) -> pa.DataFrameSchema:
     """The pandera schema for validated rows: dtypes (coerced), ranges, categories, nulls, ids."""
     columns = {}
@@ -132,7 +171,7 @@ def build_schema(cfg: DataConfig) -> pa.DataFrameSchema:
             nullable=spec.nullable and name != cfg.target,
             unique=spec.unique or name == cfg.id_column,
             coerce=True,
-            parsers=[pa.Parser(_keep_fractions)] if spec.dtype == "int" else None,
+            parsers=[pa.Parser(PARSERS[spec.dtype])] if spec.dtype in PARSERS else None,
             required=True,
         )
     return pa.DataFrameSchema(columns, strict=True, ordered=False, name=cfg.name)
@@ -149,9 +188,22 @@ def split_extra_columns(frame: pd.DataFrame, cfg: DataConfig) -> tuple[pd.DataFr
 def summarize_failures(
     failures: pd.DataFrame, frame: pd.DataFrame, id_column: str, examples: int = 3
 ) -> list[dict[str, Any]]:
-    """One row per (column, check): how many rows fail, and a few failing ids and values."""
+    """One row per (column, check): how many rows fail, a few row numbers, ids and values.
+
+    Row numbers count data rows from 1 (a CSV's header line is not a row). When a column's type
+    cannot be coerced, the checks that then fail on the uncoerced text are left out: they
+    repeat the same bad values.
+    """
     rows = []
     failures = failures.copy()
+    text = failures["failure_case"].astype(str)
+    uncoerced = set(
+        failures.loc[failures["check"].astype(str).str.startswith("coerce_dtype"), "column"]
+    )
+    echo = failures["column"].isin(uncoerced) & (
+        failures["check"].astype(str).str.startswith("dtype(") | text.str.startswith("TypeError(")
+    )
+    failures = failures[~echo]
     failures["column"] = failures["column"].fillna("<table>").astype(str)
     failures["check"] = failures["check"].astype(str)
     # pandera names the schema, not the column, when a column is missing or not in the contract.
@@ -159,17 +211,14 @@ def summarize_failures(
     failures.loc[presence, "column"] = failures.loc[presence, "failure_case"].astype(str)
     for (column, check), group in failures.groupby(["column", "check"], sort=True):
         shown = group.head(examples)
-        ids = []
-        for idx in shown["index"]:
-            if pd.notna(idx) and id_column in frame.columns and idx in frame.index:
-                ids.append(str(frame.at[idx, id_column]))
-            elif pd.notna(idx):
-                ids.append(f"row {int(idx)}")
+        where = [idx for idx in shown["index"] if pd.notna(idx) and idx in frame.index]
+        ids = [str(frame.at[idx, id_column]) for idx in where if id_column in frame.columns]
         rows.append(
             {
                 "column": column,
                 "check": check,
                 "failing": len(group),
+                "example_rows": ", ".join(str(int(idx) + 1) for idx in where) or "-",
                 "example_ids": ", ".join(ids) or "-",
                 "example_values": ", ".join(repr(v) for v in shown["failure_case"]),
             }

@@ -145,7 +145,7 @@ def test_ingest_pseudonymizes_and_records_metadata(done):
     meta = json.loads((done / "reports/ingest.json").read_text())
     assert meta["rows"] == 20
     assert meta["columns"] == list(raw_frame().columns)
-    assert meta["source"] == {"kind": "file", "path": "source.csv", "encoding": "utf-8"}
+    assert meta["source"] == {"kind": "file", "path": "source.csv", "encoding": "utf-8", "sep": ","}
     assert len(meta["content_hash"]) == 64
 
 
@@ -316,3 +316,24 @@ def test_params_command_composes_the_project_conf(project):
     assert (project / "params.yaml").read_text() == compose(
         project / "conf", ("model=random_forest",)
     )
+
+
+def test_an_unexpected_error_is_one_line_unless_debugging(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "params.yaml").write_text(
+        yaml.safe_dump({"data": {"target": "y"}, "split": {"test_size": 0.5, "seed": 0}})
+    )
+    (tmp_path / "data").mkdir()
+    pd.DataFrame({"y": [0, 1, 0, 1]}).to_parquet(tmp_path / "data/validated.parquet")
+    monkeypatch.setattr(
+        "lockstep.stages.split.train_test_split",
+        lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")),
+    )
+    monkeypatch.delenv("LOCKSTEP_DEBUG", raising=False)
+    result = CliRunner().invoke(main, ["split"])
+    assert result.exit_code == 1
+    assert "RuntimeError: boom" in result.output
+    assert "LOCKSTEP_DEBUG=1" in result.output
+    monkeypatch.setenv("LOCKSTEP_DEBUG", "1")
+    result = CliRunner().invoke(main, ["split"])
+    assert isinstance(result.exception, RuntimeError)

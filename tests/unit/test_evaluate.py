@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
+from lockstep.errors import LockstepError
 from lockstep.io import dumps_json
 from lockstep.models import make_estimator, make_pipeline
 from lockstep.stages.evaluate import EvaluateParams, curves, importance, scores
@@ -88,5 +89,7 @@ def test_importance_ranks_every_input_column():
     values = [r["importance"] for r in rows]
     assert values == sorted(values, reverse=True)
     assert rows == importance(model, featurized, y, params)
-    with pytest.raises(ValueError):
-        importance(model, featurized, y, EvaluateParams(seed=0, importance_metric="nope"))
+    with pytest.raises(LockstepError, match="importance_metric: 'nope'"):
+        EvaluateParams(seed=0, importance_metric="nope")
+    with pytest.raises(LockstepError, match="threshold"):
+        EvaluateParams(seed=0, threshold=1.5)

@@ -116,3 +116,9 @@ def test_derived_features_transform_equals_derive():
 def test_derived_features_fails_on_a_frame_missing_a_column():
     with pytest.raises(KeyError):
         DerivedFeatures([RATIO]).transform(tiny().drop(columns=["d"]))
+
+
+def test_a_derived_name_may_not_overwrite_an_input_column():
+    spec = {"name": "tenure", "kind": "ratio", "numerator": "a", "denominator": "b"}
+    with pytest.raises(LockstepError, match=r"name 'tenure' is already a column"):
+        check_specs([spec], ["tenure", "a", "b"])

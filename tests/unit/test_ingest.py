@@ -198,3 +198,32 @@ def test_ingest_of_a_header_only_file_is_an_error(tmp_path):
     cfg = data_config(source={"kind": "file", "path": str(path)})
     with pytest.raises(LockstepError, match=r"gave no rows"):
         ingest(cfg)
+
+
+def test_ingest_rejects_a_rename_of_a_column_the_source_lacks(tmp_path):
+    path = tmp_path / "source.csv"
+    raw_frame(5).to_csv(path, index=False)
+    cfg = data_config(source={"kind": "file", "path": str(path)}, rename={"rownames": "x"})
+    with pytest.raises(LockstepError, match=r"data.rename: the source has no column 'rownames'"):
+        ingest(cfg)
+
+
+def test_semicolon_csv_read_with_commas_suggests_the_delimiter(tmp_path):
+    path = tmp_path / "source.csv"
+    raw_frame(5).to_csv(path, index=False, sep=";")
+    with pytest.raises(LockstepError, match=r"set data.source.sep"):
+        read_file(SourceSpec(kind="file", path=str(path)))
+    frame = read_file(SourceSpec(kind="file", path=str(path), sep=";"))
+    assert list(frame.columns) == list(raw_frame(5).columns)
+
+
+def test_a_csv_named_parquet_is_a_clear_error(tmp_path):
+    path = tmp_path / "source.parquet"
+    raw_frame(5).to_csv(path, index=False)
+    with pytest.raises(LockstepError, match=r"not a readable Parquet file"):
+        read_file(SourceSpec(kind="file", path=str(path)))
+
+
+def test_an_unusable_sql_url_is_a_clear_error():
+    with pytest.raises(LockstepError, match=r"data.source.url 'notaurl' is not usable"):
+        read_sql(SourceSpec(kind="sql", url="notaurl", query="SELECT 1"))

@@ -116,3 +116,21 @@ def test_params_check_fails_when_the_file_is_missing(tmp_path, conf):
     assert result.exit_code == 1
     assert "+seed: 42" in result.stderr
     assert not out.exists()
+
+
+def test_print_shows_the_composition_and_writes_nothing(tmp_path):
+    out = tmp_path / "params.yaml"
+    result = CliRunner().invoke(
+        command,
+        [
+            "--print",
+            "--config-dir",
+            str(ROOT / "conf"),
+            "--output",
+            str(out),
+            "model=random_forest",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.output)["model"]["family"] == "random_forest"
+    assert not out.exists()

@@ -183,7 +183,8 @@ def test_summarize_failures_falls_back_to_row_numbers_without_an_id_column():
     frame = pd.DataFrame({"x": ["ok", "a", "ok", "b"]})
     (row,) = summarize_failures(failures, frame, "missing_id", examples=1)
     assert row["failing"] == 2
-    assert row["example_ids"] == "row 1"
+    assert row["example_rows"] == "2"  # data rows count from 1
+    assert row["example_ids"] == "-"
     assert row["example_values"] == "'a'"
 
 
@@ -218,3 +219,23 @@ def test_feature_columns_skip_target_id_and_excluded():
     ]
     assert cfg.numeric_columns() == ["tenure", "monthly_charges", "total_charges"]
     assert cfg.categorical_columns() == ["contract", "online_security"]
+
+
+def test_bool_column_reads_yes_no_text_and_rejects_other_text():
+    cfg = data_config(columns={**data_dict()["columns"], "flag": {"dtype": "bool"}})
+    frame = raw_frame(4).assign(flag=["yes", "No", "TRUE", "0"])
+    out = validate_frame(frame, cfg)
+    assert out["flag"].tolist() == [True, False, True, False]
+    rows = summary(frame.assign(flag=["yes", "maybe", "no", "x"]), cfg)
+    (row,) = [r for r in rows if r["column"] == "flag"]
+    assert row["check"].startswith("coerce_dtype")  # one row per bad value, not echoed checks
+    assert row["failing"] == 2
+    assert row["example_rows"] == "2, 4"
+
+
+def test_exclude_features_and_slice_columns_must_name_known_columns():
+    with pytest.raises(LockstepError, match=r"data.exclude_features: 'nope'"):
+        data_config(exclude_features=["nope"])
+    with pytest.raises(LockstepError, match=r"data.slice_columns: 'nope'"):
+        data_config(slice_columns=["nope"])
+    assert data_config(slice_columns=["contract", "tenure_band"]).slice_columns

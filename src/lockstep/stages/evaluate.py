@@ -22,7 +22,7 @@ from ..errors import LockstepError
 from ..io import read_parquet, rounded, write_json
 from ..models import load_model
 from ..schema import DataConfig
-from .train import labels
+from .train import check_scorer, labels
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,15 @@ class EvaluateParams:
     calibration_bins: int = 10
     importance_repeats: int = 5
     importance_metric: str = "roc_auc"
+
+    def __post_init__(self) -> None:
+        if not 0 < self.threshold < 1:
+            raise LockstepError(f"evaluate.threshold must be between 0 and 1, got {self.threshold}")
+        if self.calibration_bins < 2 or self.importance_repeats < 1:
+            raise LockstepError(
+                "evaluate.calibration_bins must be at least 2 and importance_repeats at least 1"
+            )
+        check_scorer(self.importance_metric, "evaluate.importance_metric")
 
 
 def scores(y: np.ndarray, proba: np.ndarray, threshold: float) -> dict[str, float]:

@@ -28,6 +28,8 @@ def split(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     if not 0 < params.test_size < 1:
         raise LockstepError(f"split.test_size must be between 0 and 1, got {params.test_size}")
+    if target not in frame.columns:
+        raise LockstepError(f"data.target: column '{target}' is not in the validated data")
     counts = frame[target].value_counts()
     if len(counts) < 2 or counts.min() < 2:
         raise LockstepError(

@@ -20,6 +20,7 @@ from ..errors import LockstepError
 from ..io import read_parquet, rounded, write_bytes, write_json
 from ..models import dumps_model, make_estimator, make_pipeline
 from ..schema import DataConfig
+from .featurize import FeaturizeParams
 
 
 @dataclass(frozen=True)
@@ -28,12 +29,32 @@ class TrainParams:
     cv_folds: int = 5
     cv_metrics: tuple[str, ...] = ("roc_auc",)
 
+    def __post_init__(self) -> None:
+        if self.cv_folds < 2:
+            raise LockstepError(f"train.cv_folds must be at least 2, got {self.cv_folds}")
+        for metric in self.cv_metrics:
+            check_scorer(metric, "train.cv_metrics")
+
+
+def check_scorer(name: str, where: str) -> None:
+    """Fail with a short message when ``name`` is not a scikit-learn scorer."""
+    from sklearn.metrics import get_scorer_names
+
+    if name not in get_scorer_names():
+        raise LockstepError(
+            f"{where}: '{name}' is not a scikit-learn scorer (e.g. roc_auc, average_precision, "
+            "neg_log_loss, accuracy, f1)"
+        )
+
 
 def labels(frame: pd.DataFrame, data: DataConfig) -> np.ndarray:
     """1 where the target equals ``data.positive_class``, else 0."""
     positive = (frame[data.target] == data.positive_class).to_numpy(dtype=int)
     if not positive.any():
-        seen = sorted(map(repr, frame[data.target].dropna().unique()))[:5]
+        seen = sorted(
+            repr(v.item() if hasattr(v, "item") else v)
+            for v in frame[data.target].dropna().unique()
+        )[:5]
         raise LockstepError(
             f"data.positive_class {data.positive_class!r} never occurs in '{data.target}' "
             f"(values: {', '.join(seen)}); quote it in YAML only if the column holds text"
@@ -43,7 +64,9 @@ def labels(frame: pd.DataFrame, data: DataConfig) -> np.ndarray:
 
 def cross_validation(pipeline: Any, X: pd.DataFrame, y: np.ndarray, params: TrainParams) -> dict:
     folds = StratifiedKFold(n_splits=params.cv_folds, shuffle=True, random_state=params.seed)
-    scores = cross_validate(pipeline, X, y, cv=folds, scoring=list(params.cv_metrics))
+    scores = cross_validate(
+        pipeline, X, y, cv=folds, scoring=list(params.cv_metrics), error_score="raise"
+    )
     out = {}
     for metric in params.cv_metrics:
         values = scores[f"test_{metric}"]
@@ -67,7 +90,7 @@ def command(params_path: str, input_path: str, model_path: str, metrics: str) ->
     params = load_params(params_path)
     data = build(DataConfig, section(params, "data"), "data")
     train_params = build(TrainParams, section(params, "train"), "train")
-    derived = list(section(params, "featurize").get("derived") or [])
+    derived = list(build(FeaturizeParams, section(params, "featurize"), "featurize").derived)
     frame = read_parquet(input_path)
     X, y = frame.drop(columns=[data.target]), labels(frame, data)
     pipeline = make_pipeline(

@@ -1,0 +1,49 @@
+"""The committed dvc.lock matches the committed code and params, so a fresh clone is up to date.
+
+A user who checks out a commit and runs `dvc status` must see nothing changed but missing data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+import yaml
+from ruamel.yaml import YAML
+
+from tests.conftest import ROOT
+
+# DVC writes dvc.lock as YAML 1.2 (where `Yes` is text), so read it the way DVC does.
+LOCK = YAML(typ="safe").load((ROOT / "dvc.lock").read_text(encoding="utf-8"))["stages"]
+PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+STALE = "dvc.lock is stale: run `dvc repro` (or `make repro`) and commit dvc.lock"
+
+
+def file_deps() -> list[tuple[str, str, str]]:
+    """(stage, path, md5) for each dependency that is a file kept in Git."""
+    return [
+        (stage, dep["path"], dep["md5"])
+        for stage, entry in LOCK.items()
+        for dep in entry.get("deps", [])
+        if dep["path"].startswith(("src/", "conf/")) and not dep["md5"].endswith(".dir")
+    ]
+
+
+@pytest.mark.parametrize(("stage", "path", "md5"), file_deps())
+def test_locked_code_is_the_committed_code(stage, path, md5):
+    current = hashlib.md5((ROOT / path).read_bytes(), usedforsecurity=False).hexdigest()
+    assert current == md5, f"{stage}: {path} changed since it was locked; {STALE}"
+
+
+@pytest.mark.parametrize("stage", sorted(LOCK))
+def test_locked_params_are_the_committed_params(stage):
+    for key, value in LOCK[stage].get("params", {}).get("params.yaml", {}).items():
+        node = PARAMS
+        for part in key.split("."):
+            node = node[part]
+        assert node == value, f"{stage}: params.yaml '{key}' changed since it was locked; {STALE}"
+
+
+def test_every_stage_of_dvc_yaml_is_locked():
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+    assert sorted(stages) == sorted(LOCK), STALE
