@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -75,6 +77,24 @@ def make_project(dest: Path) -> Path:
     run(["git", "add", "-A"], dest)
     run(["git", "commit", "-q", "-m", "project"], dest)
     return dest
+
+
+def output_hashes(repo: Path, *roots: str) -> dict[str, str]:
+    """sha256 of every file under each of ``roots`` (files or folders), keyed by relative path."""
+    hashes = {}
+    for root in roots:
+        path = repo / root
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            if file.exists():
+                rel = file.relative_to(repo).as_posix()
+                hashes[rel] = hashlib.sha256(file.read_bytes()).hexdigest()
+    return hashes
+
+
+def stages_run(output: str) -> list[str]:
+    """Names of the stages `dvc repro` / `dvc exp run` ran, from its "Running stage" lines."""
+    return re.findall(r"^Running stage '([^']+)'", output, flags=re.MULTILINE)
 
 
 def commit_all(repo: Path, message: str) -> str:

@@ -6,9 +6,12 @@ import json
 
 import pytest
 
-from tests.conftest import run
+from tests.conftest import output_hashes, run, stages_run
 
 pytestmark = pytest.mark.slow
+
+OUTPUT_ROOTS = ("data", "models", "reports")
+UPSTREAM_OF_TRAIN = ("ingest", "validate", "split", "featurize")
 
 
 def test_repro_meets_the_auc_bar_and_reruns_nothing(project):
@@ -17,3 +20,46 @@ def test_repro_meets_the_auc_bar_and_reruns_nothing(project):
     again = run(["dvc", "repro"], project)
     assert "Running stage" not in again.stdout
     assert run(["git", "status", "--porcelain"], project).stdout == ""
+
+
+def test_forced_repro_gives_byte_identical_outputs(project):
+    """The fixture's full run and a forced rerun (under another hash seed) agree byte for byte."""
+    before = output_hashes(project, *OUTPUT_ROOTS)
+    lock_before = (project / "dvc.lock").read_bytes()
+    assert any(path.startswith("models/") for path in before)
+
+    forced = run(["dvc", "repro", "-f"], project, PYTHONHASHSEED="12345")
+
+    assert {"ingest", "evaluate"} <= set(stages_run(forced.stdout))
+    after = output_hashes(project, *OUTPUT_ROOTS)
+    changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+    assert changed == []
+    assert (project / "dvc.lock").read_bytes() == lock_before
+    assert run(["git", "status", "--porcelain"], project).stdout == ""
+
+
+def test_a_train_param_reruns_only_train_and_what_follows(project):
+    # train.seed reaches the saved model (random_state), so evaluate must see a new model file.
+    # (cv_folds would not: the final fit ignores it, the model stays byte-identical and DVC
+    # rightly skips evaluate.)
+    config = project / "conf/config.yaml"
+    text = config.read_text()
+    assert "\ntrain:\n  seed: ${seed}\n" in text
+    config.write_text(text.replace("\ntrain:\n  seed: ${seed}\n", "\ntrain:\n  seed: 7\n"))
+    run(["lockstep", "params"], project)
+
+    repro = run(["dvc", "repro"], project)
+
+    ran = stages_run(repro.stdout)
+    assert not set(UPSTREAM_OF_TRAIN) & set(ran), ran
+    assert {"train", "evaluate"} <= set(ran), ran
+    assert ran.index("train") < ran.index("evaluate")
+
+
+def test_params_are_current_and_repro_keeps_git_clean(project):
+    check = run(["lockstep", "params", "--check"], project)
+    assert "matches" in check.stdout
+    repro = run(["dvc", "repro"], project)
+    assert stages_run(repro.stdout) == []
+    assert run(["git", "status", "--porcelain"], project).stdout == ""
+    assert "up to date" in run(["dvc", "status"], project).stdout
