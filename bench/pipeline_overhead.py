@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import platform
 import resource
 import shlex
 import statistics
@@ -29,6 +28,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 import yaml
+
+from common import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -181,17 +182,6 @@ def best(times: list[Timed]) -> Timed:
 def show(label: str, timed: Timed, note: str = "", digits: int = 2) -> None:
     wall, cpu = f"{timed.seconds:.{digits}f}", f"{timed.cpu:.{digits}f}"
     print(f"  {label:<24} {wall:>7} s wall  {cpu:>7} s CPU  {note}".rstrip())
-
-
-def machine() -> str:
-    import psutil
-
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    memory = psutil.virtual_memory().total / 2**30
-    return (
-        f"{os.cpu_count()} CPUs, {memory:.1f} GiB RAM, Python {platform.python_version()}, "
-        f"load average {load}"
-    )
 
 
 def main(argv: list[str] | None = None) -> int:

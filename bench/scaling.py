@@ -19,7 +19,6 @@ import itertools
 import math
 import multiprocessing
 import os
-import platform
 import resource
 import shutil
 import subprocess
@@ -31,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from common import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -184,17 +185,6 @@ def table(rows: list[list[str]], header: list[str]) -> str:
     sep = "-|-".join("-" * w for w in widths)
     body = [" | ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     return "\n".join([line, sep, *body])
-
-
-def machine() -> str:
-    import psutil
-
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    memory = psutil.virtual_memory().total / 2**30
-    return (
-        f"{os.cpu_count()} CPUs, {memory:.1f} GiB RAM, Python {platform.python_version()}, "
-        f"load average {load}"
-    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -91,12 +91,14 @@ def read_parquet(path: str | os.PathLike[str]) -> Any:
         ) from exc
 
 
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    digest = hashlib.sha256()
+def file_hash(path: str | os.PathLike[str], algorithm: str = "sha256") -> str:
+    """Hex digest of a file's bytes (md5 gives the hash DVC records in dvc.lock)."""
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, algorithm).hexdigest()
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    return file_hash(path, "sha256")
 
 
 def rounded(value: float, digits: int = 6) -> float:

@@ -12,7 +12,6 @@ adds the registered version and its commit when it materialises the card.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +23,7 @@ import pandas as pd
 from .. import bootstrap
 from ..config import build, load_params, section
 from ..errors import LockstepError
-from ..io import read_parquet, write_text
+from ..io import file_hash, read_parquet, write_text
 from ..models import load_model
 from ..schema import DataConfig
 from .evaluate import EvaluateParams, scores
@@ -35,14 +34,6 @@ from .train import labels
 class ModelCardParams:
     bootstrap_samples: int = 200
     confidence: float = 0.95
-
-
-def md5_file(path: str) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _f(value: float) -> str:
@@ -181,6 +172,6 @@ def command(
     shown["test_rows"] = len(frame)
     metrics = metric_table(y, proba, ev.threshold, card, ev.seed)
     slices = slice_tables(frame, y, proba, ev.threshold, data.slice_columns)
-    lineage = {p: md5_file(p) for p in (model_path, input_path, ingest_path)}
+    lineage = {p: file_hash(p, "md5") for p in (model_path, input_path, ingest_path)}
     write_text(output, render(data, ingest, shown, metrics, slices, card, lineage))
     click.echo(f"model_card: {len(data.slice_columns)} slice column(s) -> {output}")
