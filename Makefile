@@ -5,16 +5,28 @@ BIN := $(VENV)/bin
 TEST_CMD := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help install repro test test-fast lint format report exps params bench clean
+.PHONY: help install lock remote repro test test-fast lint format report exps params bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
 		awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
 
-install: ## Create .venv and install lockstep with the sample data and dev tools
+install: ## Create .venv: the locked environment (requirements.lock), lockstep, dev tools
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
 	$(BIN)/pip install --quiet -e ".[dev]"
+
+lock: ## Pin this venv's exact versions (with hashes) into requirements.lock; commit it
+	@mkdir -p build
+	$(BIN)/pip freeze --all --exclude-editable > build/lock-constraints.txt
+	$(BIN)/uv pip compile pyproject.toml --extra telco --generate-hashes --quiet \
+		--constraint build/lock-constraints.txt --custom-compile-command "make lock" \
+		-o requirements.lock
+
+remote: ## Point the default DVC remote at LOCKSTEP_REMOTE on this machine (.dvc/config.local)
+	@test -n "$(LOCKSTEP_REMOTE)" || { echo "set LOCKSTEP_REMOTE=/path or s3://bucket/prefix"; exit 1; }
+	$(BIN)/dvc remote modify --local local url "$(LOCKSTEP_REMOTE)"
 
 repro: ## Run the pipeline (dvc repro) on the configured dataset
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dvc repro
