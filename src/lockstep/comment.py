@@ -48,9 +48,19 @@ def truncate(body: str, limit: int = LIMIT) -> str:
     return kept + closers + NOTE.format(limit=limit, dropped=len(body) - len(kept))
 
 
-def find_sticky(comments: list[dict[str, Any]], marker: str = MARKER) -> dict[str, Any] | None:
-    """The newest comment whose body carries the marker, or None."""
-    marked = [c for c in comments if marker in (c.get("body") or "")]
+def find_sticky(
+    comments: list[dict[str, Any]], author: str | None = None, marker: str = MARKER
+) -> dict[str, Any] | None:
+    """The newest comment by ``author`` (any author if None) whose body carries the marker.
+
+    Filtering by author keeps anyone else who pastes the marker from taking over the report.
+    """
+    marked = [
+        c
+        for c in comments
+        if marker in (c.get("body") or "")
+        and (author is None or (c.get("user") or {}).get("login") == author)
+    ]
     return max(marked, key=lambda c: (c.get("created_at") or "", c.get("id") or 0), default=None)
 
 
@@ -65,7 +75,9 @@ def check_head(client: Client, repo: str, pr: int, head_sha: str) -> None:
         )
 
 
-def upsert(client: Client, repo: str, pr: int, body: str) -> tuple[str, dict[str, Any]]:
+def upsert(
+    client: Client, repo: str, pr: int, body: str, author: str | None = None
+) -> tuple[str, dict[str, Any]]:
     """Update the sticky comment or create it; returns ('updated' | 'created', the comment).
 
     A POST that fails with a 5xx may still have created the comment, so it is never resent
@@ -73,7 +85,7 @@ def upsert(client: Client, repo: str, pr: int, body: str) -> tuple[str, dict[str
     """
     listing = f"/repos/{repo}/issues/{pr}/comments?per_page=100"
     for attempt in range(client.retries + 1):
-        sticky = find_sticky(list(client.paginate(listing)))
+        sticky = find_sticky(list(client.paginate(listing)), author)
         if sticky is not None:
             path = f"/repos/{repo}/issues/comments/{sticky['id']}"
             return "updated", client.request("PATCH", path, {"body": body}).data or {}
@@ -87,7 +99,9 @@ def upsert(client: Client, repo: str, pr: int, body: str) -> tuple[str, dict[str
     raise AssertionError("unreachable")
 
 
-def describe(client: Client | None, repo: str, pr: int, body: str) -> str:
+def describe(
+    client: Client | None, repo: str, pr: int, body: str, author: str | None = None
+) -> str:
     """What ``upsert`` would send, without writing (lists comments only when a token is set)."""
     api = client.api_url.rstrip("/") if client else DEFAULT_API_URL
     plan = f"POST {api}/repos/{repo}/issues/{pr}/comments"
@@ -95,7 +109,7 @@ def describe(client: Client | None, repo: str, pr: int, body: str) -> str:
         plan += f", or PATCH the newest comment marked {MARKER} (no GITHUB_TOKEN to look)"
     else:
         found = find_sticky(
-            list(client.paginate(f"/repos/{repo}/issues/{pr}/comments?per_page=100"))
+            list(client.paginate(f"/repos/{repo}/issues/{pr}/comments?per_page=100")), author
         )
         if found is not None:
             plan = f"PATCH {api}/repos/{repo}/issues/comments/{found['id']}"
@@ -125,6 +139,14 @@ def describe(client: Client | None, repo: str, pr: int, body: str) -> str:
 @click.option(
     "--backoff", type=click.FloatRange(0), default=2.0, show_default=True, help="Seconds."
 )
+@click.option(
+    "--author",
+    envvar="LOCKSTEP_COMMENT_AUTHOR",
+    show_envvar=True,
+    default="github-actions[bot]",
+    show_default=True,
+    help="Login that posts the report (the token's user); only its marked comments are updated.",
+)
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; change nothing.")
 def command(
     file: Path,
@@ -134,6 +156,7 @@ def command(
     head_sha: str | None,
     retries: int,
     backoff: float,
+    author: str,
     dry_run: bool,
 ) -> None:
     """Create or update the one sticky comment on PR --pr with the markdown in FILE."""
@@ -144,7 +167,7 @@ def command(
     log = lambda message: click.echo(f"comment: {message}", err=True)  # noqa: E731
     client = Client(token, api_url, retries=retries, backoff=backoff, log=log) if token else None
     if dry_run:
-        click.echo(describe(client, repo, pr, body))
+        click.echo(describe(client, repo, pr, body, author))
         return
     if client is None:
         raise LockstepError(
@@ -153,5 +176,5 @@ def command(
         )
     if head_sha:
         check_head(client, repo, pr, head_sha)
-    action, comment = upsert(client, repo, pr, body)
+    action, comment = upsert(client, repo, pr, body, author)
     click.echo(f"comment: {action} {comment.get('html_url') or comment.get('id', '')}")

@@ -21,6 +21,17 @@ from typing import Any
 from .errors import LockstepError
 
 DEFAULT_API_URL = "https://api.github.com"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """urllib would resend the Authorization header to wherever a redirect points."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_open_without_redirects = urllib.request.build_opener(_NoRedirect).open
 SECONDARY_WAIT = 60.0  # GitHub: wait at least a minute after a secondary rate limit
 LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 PERMISSION_HELP = (
@@ -81,8 +92,16 @@ class Client:
     max_wait: float = 120.0
     timeout: float = 30.0
     sleep: Callable[[float], None] = time.sleep
-    opener: Callable[..., Any] = urllib.request.urlopen
+    opener: Callable[..., Any] = _open_without_redirects
     log: Callable[[str], None] = field(default=lambda message: None)
+
+    def __post_init__(self) -> None:
+        parts = urllib.parse.urlsplit(self.api_url)
+        if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in LOOPBACK):
+            raise LockstepError(
+                f"--api-url {self.api_url!r} must be https:// (plain http only on 127.0.0.1), "
+                "so the token is never sent unencrypted"
+            )
 
     def url(self, path_or_url: str) -> str:
         if path_or_url.startswith(("http://", "https://")):
@@ -136,8 +155,15 @@ class Client:
                 response, wait, unsure = None, 0.0, True
                 message = f"{method} {url}: {getattr(exc, 'reason', exc)}"
             else:
-                if response.status < 400:
+                if response.status < 300:
                     return response
+                if response.status < 400:  # redirects are not followed with a token
+                    raise GitHubError(
+                        f"{method} {url}: redirected ({response.status}) to "
+                        f"{response.headers.get('location', '?')}; set --api-url to the "
+                        "final API address (the token is never sent to a redirect target)",
+                        response.status,
+                    )
                 message = _message(response)
                 wait = retry_after(response.status, response.headers, message.lower(), time.time())
                 if wait is None:

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from lockstep.comment import LIMIT, MARKER, command, find_sticky, truncate, with_marker
+from lockstep.errors import LockstepError
 from lockstep.github import Client, GitHubError, next_link, retry_after
 
 REPO = "acme/churn"
@@ -130,7 +131,7 @@ def test_creates_when_none_then_updates_the_same_comment(github, tmp_path):
 def test_finds_its_comment_past_a_hundred_others(github, tmp_path):
     for i in range(130):
         github.add(7, f"comment {i}")
-    mine = github.add(7, f"{MARKER}\nold report")
+    mine = github.add(7, f"{MARKER}\nold report", login="github-actions[bot]")
     for i in range(20):
         github.add(7, f"later comment {i}")
     result = post(github, tmp_path)
@@ -213,7 +214,7 @@ def test_secondary_rate_limit_is_retried():
 
 
 def test_dry_run_writes_nothing(github, tmp_path):
-    github.add(7, f"{MARKER}\nold")
+    github.add(7, f"{MARKER}\nold", login="github-actions[bot]")
     result = post(github, tmp_path, "## new\n", "--dry-run")
     assert result.exit_code == 0
     assert "would PATCH" in result.output and "## new" in result.output
@@ -246,3 +247,26 @@ def test_pure_helpers():
     api = "https://api.github.com/x"
     link = f'<{api}?page=2>; rel="next", <{api}?page=9>; rel="last"'
     assert next_link(link) == "https://api.github.com/x?page=2" and next_link(None) is None
+
+
+def test_a_marked_comment_by_someone_else_is_never_taken_over(github, tmp_path):
+    planted = github.add(7, f"{MARKER}\n## fake: gate passed\n", login="mallory")
+    result = post(github, tmp_path, "## real\n")
+    assert result.exit_code == 0, result.output
+    assert "created" in result.output
+    assert planted["body"] == f"{MARKER}\n## fake: gate passed\n"
+    assert [w[0] for w in github.writes()] == ["POST"]
+
+
+def test_a_redirect_is_refused_not_followed_with_the_token(github, tmp_path):
+    github.failures.append((302, {"Location": "http://127.0.0.1:9/steal"}))
+    result = post(github, tmp_path, "## report\n", "--retries", "0")
+    assert result.exit_code == 1
+    assert "redirected (302)" in result.output
+    assert len(github.requests) == 1  # nothing sent anywhere after the redirect
+
+
+def test_plain_http_api_url_is_refused_except_on_loopback():
+    with pytest.raises(LockstepError, match="must be https"):
+        Client("t0k", "http://github.example.com/api/v3")
+    assert Client("t0k", "http://127.0.0.1:8080").api_url.startswith("http://127.0.0.1")
