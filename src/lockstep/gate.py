@@ -133,6 +133,11 @@ def command(base: str, head: str) -> None:
     snaps = load([base, head], files=())
     b, h = snaps[base], snaps[head]
     directions, tols, source = policy(b.params, h.params)
+    if tols and source == "base" and not b.metric_file():
+        raise LockstepError(
+            f"{b.label} has gate tolerances but no readable reports/metrics.json: the gate "
+            f"cannot compare (run `dvc metrics show --all-commits` to see DVC's error)"
+        )
     passed, text = summary(
         check(b.metric_file(), h.metric_file(), directions, tols), b.label, h.label
     )

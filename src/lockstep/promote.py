@@ -125,9 +125,16 @@ def command(stage: str, dry_run: bool, params_path: str) -> None:
     if champion is not None and existing is not None and champion.version == existing.version:
         raise Refused(f"HEAD is {existing.version}, already the {stage} version")
     candidate = snapshot(repo, head)
-    base = snapshot(repo, champion.commit)["metrics"] if champion else None
+    reigning = snapshot(repo, champion.commit) if champion else None
+    base = reigning["metrics"] if reigning else None
+    # Judge by the champion's rules, as the gate judges by the base's: a candidate cannot
+    # loosen the bar it is held to. A policy change applies once a version carrying it reigns.
+    rules = params
+    if reigning and "promote" in (reigning["params"] or {}):
+        rules = reigning["params"]
+        policy = build(Policy, section(rules, "promote"), "promote")
     passed = bool(candidate["validation"].get("passed"))
-    decision = decide(policy, directions(params), candidate["metrics"], base, passed)
+    decision = decide(policy, directions(rules), candidate["metrics"], base, passed)
     if existing is not None:
         version, level = existing.version, "already registered"
     else:

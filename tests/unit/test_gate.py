@@ -76,3 +76,19 @@ def test_command_exit_code(monkeypatch, head, code, text):
     result = CliRunner().invoke(gate.command, ["--base", "main"])
     assert result.exit_code == code
     assert text in result.output and "roc_auc" in result.output
+
+
+def test_unreadable_base_metrics_fail_the_gate_instead_of_passing(monkeypatch):
+    params = {
+        "metrics": {"roc_auc": "higher"},
+        "gate": {"tolerances": {"roc_auc": {"abs": 0.01, "rel": 0.01}}},
+    }
+    head_metrics = {"reports/metrics.json": {"roc_auc": 0.5}}
+    snaps = {
+        "main": Snapshot("main", "main", metrics={}, params=params),
+        "workspace": Snapshot("workspace", "workspace", metrics=head_metrics, params=params),
+    }
+    monkeypatch.setattr(revisions, "load", lambda revs, files=(): snaps)
+    result = CliRunner().invoke(gate.command, ["--base", "main"])
+    assert result.exit_code == 1
+    assert "no readable reports/metrics.json" in result.output

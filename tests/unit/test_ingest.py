@@ -16,6 +16,7 @@ from lockstep.stages.ingest import (
     read_file,
     read_package,
     read_sql,
+    redact,
 )
 from tests.unit.tiny import data_config, raw_frame
 
@@ -227,3 +228,10 @@ def test_a_csv_named_parquet_is_a_clear_error(tmp_path):
 def test_an_unusable_sql_url_is_a_clear_error():
     with pytest.raises(LockstepError, match=r"data.source.url 'notaurl' is not usable"):
         read_sql(SourceSpec(kind="sql", url="notaurl", query="SELECT 1"))
+
+
+def test_recorded_source_urls_hide_passwords_and_query_tokens():
+    assert redact("postgresql://u:pw@h:5432/db") == "postgresql://u:***@h:5432/db"
+    assert redact("https://host/x.csv?sig=secret") == "https://host/x.csv"
+    assert redact("sqlite:///data/source/x.db") == "sqlite:///data/source/x.db"
+    assert redact("data/source/x.csv") == "data/source/x.csv"

@@ -140,3 +140,15 @@ def test_load_model_reads_a_file_and_names_a_missing_one(tmp_path):
     np.testing.assert_array_equal(load_model(str(path)).predict(X), model.predict(X))
     with pytest.raises(LockstepError, match=r"model file .*missing\.skops not found"):
         load_model(str(tmp_path / "missing.skops"))
+
+
+def test_excluded_derived_features_are_not_given_to_the_model():
+    cfg = data_config(exclude_features=["tenure_band", "addon_count"])
+    estimator = make_estimator({"family": "logistic_regression"}, seed=0)
+    columns = {
+        column
+        for _, _, selected in make_pipeline(cfg, DERIVED, estimator)["preprocess"].transformers
+        for column in selected
+    }
+    assert "tenure_band" not in columns and "addon_count" not in columns
+    assert "charges_per_month" in columns

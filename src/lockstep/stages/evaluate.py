@@ -123,10 +123,10 @@ def command(
     proba = model.predict_proba(X)[:, 1]
     negative = next((str(v) for v in frame[data.target].unique() if v != data.positive_class), "0")
     classes = (negative, str(data.positive_class))
+    result = {"threshold": ev.threshold, "rows": len(frame), **scores(y, proba, ev.threshold)}
     plots = curves(y, proba, classes, ev.threshold, ev.calibration_bins)
     plots["feature_importance"] = importance(model, X.drop(columns=[data.id_column]), y, ev)
     for name, rows in plots.items():
         write_json(f"{plots_dir}/{name}.json", rows)
-    result = {"threshold": ev.threshold, "rows": len(frame), **scores(y, proba, ev.threshold)}
     write_json(metrics, result)
     click.echo("evaluate: " + ", ".join(f"{k} {v}" for k, v in result.items()))

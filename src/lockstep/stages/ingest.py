@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import importlib
 import os
+import urllib.parse
 from pathlib import Path
 
 import click
@@ -101,19 +102,32 @@ def read_sql(spec: SourceSpec) -> pd.DataFrame:
         engine = sqlalchemy.create_engine(spec.url)
     except (sqlalchemy.exc.ArgumentError, ImportError) as exc:
         raise LockstepError(
-            f"data.source.url {spec.url!r} is not usable ({exc}); use a SQLAlchemy URL such as "
-            "sqlite:///data/source/x.db and install its database driver"
+            f"data.source.url {redact(spec.url)!r} is not usable ({type(exc).__name__}); use a "
+            "SQLAlchemy URL such as sqlite:///data/source/x.db and install its database driver"
         ) from exc
     try:
         with engine.connect() as conn:
             return pd.read_sql_query(sqlalchemy.text(spec.query), conn)
     except (sqlalchemy.exc.SQLAlchemyError, pd.errors.DatabaseError) as exc:
-        raise LockstepError(f"data.source.query failed on {spec.url}: {exc}") from exc
+        raise LockstepError(f"data.source.query failed on {redact(spec.url)}: {exc}") from exc
     finally:
         engine.dispose()
 
 
 READERS = {"package": read_package, "file": read_file, "sql": read_sql}
+
+
+def redact(value: object) -> object:
+    """Hide a password in a URL and drop its query string (it may hold a token), for records."""
+    if not isinstance(value, str) or "://" not in value:
+        return value
+    parts = urllib.parse.urlsplit(value)
+    if parts.password is None and not parts.query:
+        return value  # unchanged (urlunsplit would turn sqlite:/// into sqlite:/)
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def pseudonym_key(spec: PseudonymSpec) -> bytes:
@@ -182,7 +196,7 @@ def command(params_path: str, output: str | None, meta: str) -> None:
     frame = ingest(cfg)
     output = output or f"data/raw/{cfg.name}.parquet"
     write_parquet(output, frame)
-    source = {k: v for k, v in vars(cfg.source).items() if v is not None}
+    source = {k: redact(v) for k, v in vars(cfg.source).items() if v is not None}
     write_json(
         meta,
         {
