@@ -129,9 +129,6 @@ class Registry:
     def latest(self) -> str | None:
         return max(self.versions, key=semver) if self.versions else None
 
-    def next_counter(self) -> int:
-        return max((e.counter or 0 for e in self.events), default=0) + 1
-
     def apply(self, event: Event) -> None:
         self.events.append(event)
         if event.action == REGISTER:
