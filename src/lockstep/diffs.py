@@ -135,6 +135,18 @@ def param_changes(base: dict[str, Any], head: dict[str, Any]) -> list[tuple[str,
     return [(k, base.get(k), head.get(k)) for k in keys if base.get(k) != head.get(k)]
 
 
+DRIFT_FILE = "reports/drift.json"
+DRIFT_SUMMARY = ("columns_drifted", "share", "dataset_drift", "score_drift")
+
+
+def drift_section(base: dict[str, Any], head: dict[str, Any]) -> list[str]:
+    """The drift summary of `lockstep drift` at each revision; nothing when neither has one."""
+    if not base and not head:
+        return []
+    rows = [[f"`{k}`", fmt_value(base.get(k)), fmt_value(head.get(k))] for k in DRIFT_SUMMARY]
+    return [f"### Drift (`{DRIFT_FILE}`)", "", *table(["", "base", "head"], rows, "lrr"), ""]
+
+
 def table(header: list[str], rows: list[list[str]], align: str = "") -> list[str]:
     """A GitHub markdown table; ``align`` is one of l, r, c per column."""
     align = align or "l" * len(header)

@@ -13,7 +13,17 @@ from typing import Any
 import click
 
 from . import charts, gate
-from .diffs import MISSING, fmt_change, fmt_param, fmt_value, metric_rows, param_changes, table
+from .diffs import (
+    DRIFT_FILE,
+    MISSING,
+    drift_section,
+    fmt_change,
+    fmt_param,
+    fmt_value,
+    metric_rows,
+    param_changes,
+    table,
+)
 from .io import write_text
 from .revisions import CV_FILE, INGEST_FILE, PLOT_FILES, VALIDATION_FILE, WORKSPACE, Snapshot
 
@@ -173,6 +183,7 @@ def render(base: Snapshot, head: Snapshot, run_url: str | None = None) -> str:
         "",
         *validation_section(base.files.get(VALIDATION_FILE), head.files.get(VALIDATION_FILE)),
         "",
+        *drift_section(base.metric_file(DRIFT_FILE), head.metric_file(DRIFT_FILE)),
         "### Curves",
         "",
         *curves_section(base, head),

@@ -144,3 +144,14 @@ def test_render_without_metrics_or_plots_still_reads_well():
     text = report.render(empty, empty)
     assert "_No metrics at either revision" in text and "_No plot data" in text
     assert "No params changed." in text
+
+
+def test_drift_summary_shows_only_when_a_revision_has_one():
+    from lockstep.diffs import drift_section
+
+    assert drift_section({}, {}) == []
+    lines = drift_section({}, {"columns_drifted": 2, "share": 0.105263, "dataset_drift": False})
+    text = "\n".join(lines)
+    assert "reports/drift.json" in text
+    assert "| `columns_drifted` |" in text and "| 2 |" in text
+    assert "false" in text
