@@ -29,6 +29,8 @@ COMMANDS = {
     "promote": ("lockstep.promote:command", "Champion/challenger check, then tag a version."),
     "rollback": ("lockstep.promote:rollback", "Assign a stage back to its previous version."),
     "model": ("lockstep.model_get:command", "Fetch a registered model by stage or version."),
+    "serve": ("lockstep.serve:command", "Serve the promoted model over HTTP (FastAPI)."),
+    "drift": ("lockstep.drift:command", "Per-column and score drift of a batch vs reference."),
     "reproduce": (
         "lockstep.reproduce:command",
         "Re-run a past commit's pipeline in a worktree; verify every hash.",
