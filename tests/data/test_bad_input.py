@@ -1,7 +1,7 @@
 """The data contract through real `dvc repro`: bad raw input stops the pipeline, later outputs stay.
 
-One session repo reads the Telco rows from a CSV in data/source/ (kind: file) and is reproduced
-once; every case copies it, corrupts the CSV and runs `dvc repro` again.
+One repo, built once per test run, reads the Telco rows from a CSV in data/source/ (kind: file)
+and is reproduced once; every case copies it, corrupts the CSV and runs `dvc repro` again.
 """
 
 from __future__ import annotations
