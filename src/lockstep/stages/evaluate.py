@@ -8,7 +8,7 @@ calibration, permutation importance) goes to reports/plots/*.json, declared as D
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import click
 import numpy as np
@@ -104,6 +104,30 @@ def importance(model: Any, X: pd.DataFrame, y: np.ndarray, params: EvaluateParam
     return sorted(rows, key=lambda r: (-r["importance"], r["feature"]))
 
 
+class Scored(NamedTuple):
+    """The held-out rows scored by the saved model, with the config that read them."""
+
+    params: dict[str, Any]
+    data: DataConfig
+    ev: EvaluateParams
+    frame: pd.DataFrame
+    X: pd.DataFrame
+    y: np.ndarray
+    model: Any
+    proba: np.ndarray
+
+
+def score_test_rows(params_path: str, model_path: str, input_path: str) -> Scored:
+    """Load params, the test rows and the model; score the rows (shared with model_card)."""
+    params = load_params(params_path)
+    data = build(DataConfig, section(params, "data"), "data")
+    ev = build(EvaluateParams, section(params, "evaluate"), "evaluate")
+    frame = read_parquet(input_path)
+    X, y = frame.drop(columns=[data.target]), labels(frame, data)
+    model = load_model(model_path)
+    return Scored(params, data, ev, frame, X, y, model, model.predict_proba(X)[:, 1])
+
+
 @click.command("evaluate")
 @click.option("--params", "params_path", default="params.yaml", show_default=True)
 @click.option("--model", "model_path", default="models/model.skops", show_default=True)
@@ -114,13 +138,7 @@ def command(
     params_path: str, model_path: str, input_path: str, metrics: str, plots_dir: str
 ) -> None:
     """Score the held-out test rows: metrics at the threshold, curves and feature importance."""
-    params = load_params(params_path)
-    data = build(DataConfig, section(params, "data"), "data")
-    ev = build(EvaluateParams, section(params, "evaluate"), "evaluate")
-    frame = read_parquet(input_path)
-    X, y = frame.drop(columns=[data.target]), labels(frame, data)
-    model = load_model(model_path)
-    proba = model.predict_proba(X)[:, 1]
+    _, data, ev, frame, X, y, model, proba = score_test_rows(params_path, model_path, input_path)
     negative = next((str(v) for v in frame[data.target].unique() if v != data.positive_class), "0")
     classes = (negative, str(data.positive_class))
     result = {"threshold": ev.threshold, "rows": len(frame), **scores(y, proba, ev.threshold)}

@@ -21,13 +21,11 @@ import numpy as np
 import pandas as pd
 
 from .. import bootstrap
-from ..config import build, load_params, section
+from ..config import build, section
 from ..errors import LockstepError
-from ..io import file_hash, read_parquet, write_text
-from ..models import load_model
+from ..io import file_hash, write_text
 from ..schema import DataConfig
-from .evaluate import EvaluateParams, scores
-from .train import labels
+from .evaluate import score_test_rows, scores
 
 
 @dataclass(frozen=True)
@@ -159,13 +157,8 @@ def command(
     params_path: str, model_path: str, input_path: str, ingest_path: str, output: str
 ) -> None:
     """Write the model card: data, params, metrics with intervals and by slice, lineage."""
-    params = load_params(params_path)
-    data = build(DataConfig, section(params, "data"), "data")
-    ev = build(EvaluateParams, section(params, "evaluate"), "evaluate")
+    params, data, ev, frame, _, y, _, proba = score_test_rows(params_path, model_path, input_path)
     card = build(ModelCardParams, section(params, "model_card"), "model_card")
-    frame = read_parquet(input_path)
-    X, y = frame.drop(columns=[data.target]), labels(frame, data)
-    proba = load_model(model_path).predict_proba(X)[:, 1]
     with open(ingest_path, encoding="utf-8") as handle:
         ingest = json.load(handle)
     shown = {name: section(params, name) for name in ("model", "train", "evaluate", "split")}
