@@ -97,6 +97,12 @@ def stages_run(output: str) -> list[str]:
     return re.findall(r"^Running stage '([^']+)'", output, flags=re.MULTILINE)
 
 
+def copy_repo(source: Path, dest: Path) -> Path:
+    """A private copy of a temp project: work tree, git history and DVC cache."""
+    shutil.copytree(source, dest, symlinks=True)
+    return dest
+
+
 def commit_all(repo: Path, message: str) -> str:
     run(["git", "add", "-A"], repo)
     run(["git", "commit", "-q", "-m", message], repo)
@@ -115,9 +121,7 @@ def reproduced_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def project(tmp_path: Path, reproduced_project: Path) -> Path:
     """A private copy (git history and DVC cache included) of the reproduced project."""
-    dest = tmp_path / "repo"
-    shutil.copytree(reproduced_project, dest, symlinks=True)
-    return dest
+    return copy_repo(reproduced_project, tmp_path / "repo")
 
 
 @pytest.fixture

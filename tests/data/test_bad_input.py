@@ -7,7 +7,6 @@ and is reproduced once; every case copies it, corrupts the CSV and runs `dvc rep
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import commit_all, output_hashes, run, stages_run
+from tests.conftest import commit_all, copy_repo, output_hashes, run, stages_run
 
 pytestmark = pytest.mark.slow
 
@@ -45,8 +44,7 @@ def later_outputs(repo: Path, *extra: str) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def csv_project(tmp_path_factory: pytest.TempPathFactory, reproduced_project: Path) -> Path:
     """The project reading a good CSV export of the bundled data, reproduced and committed."""
-    repo = tmp_path_factory.mktemp("csv") / "repo"
-    shutil.copytree(reproduced_project, repo, symlinks=True)
+    repo = copy_repo(reproduced_project, tmp_path_factory.mktemp("csv") / "repo")
     raw = pd.read_parquet(repo / "data/raw/telco.parquet")  # ids already pseudonymized once
     raw.head(ROWS).to_csv(repo / SOURCE, index=False)
     use_csv_source(repo)
@@ -57,9 +55,7 @@ def csv_project(tmp_path_factory: pytest.TempPathFactory, reproduced_project: Pa
 
 @pytest.fixture
 def csv_repo(tmp_path: Path, csv_project: Path) -> Path:
-    dest = tmp_path / "repo"
-    shutil.copytree(csv_project, dest, symlinks=True)
-    return dest
+    return copy_repo(csv_project, tmp_path / "repo")
 
 
 def edit_frame(change: Callable[[pd.DataFrame], pd.DataFrame | None]) -> Callable[[Path], None]:
