@@ -337,6 +337,9 @@ def command(
         canary = StageSource(canary_stage, artifact)
     elif canary_model:
         canary = DirSource(canary_model, params_path)
+    for source in (primary, canary):
+        if source is not None:
+            source.check()  # a missing stage or folder is an error now, not a 503 forever
     app = create_app(
         primary, canary, canary_fraction if canary else 0.0, canary_seed, log_dir,
         max_records, log_max_bytes, pseudonymized, eager=False,

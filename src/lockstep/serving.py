@@ -62,6 +62,12 @@ class DirSource:
     def describe(self) -> str:
         return f"{self.path}/"
 
+    def check(self) -> None:
+        """Fail fast, before the server starts, when there is nothing to load."""
+        for path in (Path(self.path) / "model.skops", Path(self.params)):
+            if not path.is_file():
+                raise LockstepError(f"{path} not found: nothing to serve")
+
     def load(self) -> Loaded:
         from .config import load_params
         from .models import load_model
@@ -93,15 +99,26 @@ class StageSource:
     def describe(self) -> str:
         return f"stage {self.stage}"
 
-    def load(self) -> Loaded:
-        from .model_get import materialise, resolve
-        from .models import load_model
+    def _resolve(self) -> tuple[Any, Any, Any]:
+        """(repo, registry, version now in the stage); raises when the stage holds none."""
+        from .model_get import resolve
         from .registry import build
-        from .tags import default_artifact, json_at, open_repo, read_events, yaml_at
+        from .tags import default_artifact, open_repo, read_events
 
         repo = open_repo(self.repo)
         registry = build(read_events(repo), self.artifact or default_artifact(repo))
-        found = resolve(registry, self.stage, None)
+        return repo, registry, resolve(registry, self.stage, None)
+
+    def check(self) -> None:
+        """Fail fast, before the server starts, when the stage holds no version."""
+        self._resolve()
+
+    def load(self) -> Loaded:
+        from .model_get import materialise
+        from .models import load_model
+        from .tags import json_at, yaml_at
+
+        repo, registry, found = self._resolve()
         if found.commit in self._cache:  # same version still assigned: keep the loaded one
             return self._cache[found.commit]
         with tempfile.TemporaryDirectory(prefix="lockstep-serve-") as tmp:

@@ -302,3 +302,21 @@ def test_odd_values_give_422_not_500(client, change):
     )
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["record"] in (0, None)
+
+
+def test_serve_exits_at_once_when_there_is_nothing_to_serve(tmp_path, monkeypatch):
+    import subprocess
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    monkeypatch.chdir(repo)
+    started = []
+    monkeypatch.setattr("uvicorn.run", lambda *a, **k: started.append(a))
+    no_version = CliRunner().invoke(command, ["--stage", "nope", "--artifact", "churn-model"])
+    assert no_version.exit_code == 1
+    assert "no version of churn-model is in stage 'nope'" in no_version.output
+    no_folder = CliRunner().invoke(command, ["--model", str(tmp_path / "missing")])
+    assert no_folder.exit_code == 1
+    assert "model.skops not found: nothing to serve" in no_folder.output
+    assert started == []  # the server never started
