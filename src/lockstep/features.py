@@ -12,7 +12,7 @@ Specs run in order, so a later spec may use an earlier one's output. ``DerivedFe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
@@ -67,38 +67,81 @@ def check_specs(specs: Sequence[dict[str, Any]], columns: Sequence[str]) -> None
         known.add(spec["name"])
 
 
-def _bucket(values: pd.Series, edges: Sequence[float]) -> pd.Series:
-    labels = [f"{lo:g}-{hi:g}" for lo, hi in pairwise(edges)]
-    cut = pd.cut(
-        pd.to_numeric(values, errors="coerce"),
-        bins=list(edges),
-        labels=labels,
-        include_lowest=True,
-        right=True,
-    )
-    return cut.astype("str").where(cut.notna())
+def _numbers(values: Any) -> np.ndarray:
+    """float64 values (nan when missing or not a number), from a Series or an array."""
+    if isinstance(values, pd.Series):
+        values = pd.to_numeric(values, errors="coerce").to_numpy("float64", na_value=np.nan)
+    elif values.dtype.kind not in "biuf":
+        values = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(
+            "float64", na_value=np.nan
+        )
+    return np.asarray(values, dtype="float64")
 
 
-def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    num = pd.to_numeric(numerator, errors="coerce").astype("float64")
-    den = pd.to_numeric(denominator, errors="coerce").astype("float64")
-    return (num / den.where(den != 0)).replace([np.inf, -np.inf], np.nan)
+def _objects(values: Any) -> np.ndarray:
+    if isinstance(values, pd.Series):
+        return values.to_numpy(object, na_value=np.nan)
+    return np.asarray(values, dtype=object)
+
+
+def _bucket(values: np.ndarray, edges: Sequence[float]) -> np.ndarray:
+    """Band labels ("lo-hi", right edge included, the first band also its left edge) or nan."""
+    bounds = np.asarray(edges, dtype="float64")
+    labels = np.array([f"{lo:g}-{hi:g}" for lo, hi in pairwise(edges)], dtype=object)
+    band = np.searchsorted(bounds, values, side="left")
+    band[values == bounds[0]] = 1
+    inside = (band >= 1) & (band < len(bounds)) & ~np.isnan(values)
+    out = np.full(len(values), np.nan, dtype=object)
+    out[inside] = labels[band[inside] - 1]
+    return out
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = numerator / np.where(denominator == 0, np.nan, denominator)
+    out[np.isinf(out)] = np.nan
+    return out
+
+
+def derive_columns(columns: Mapping[str, Any], specs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The derived columns, in spec order, from input columns (Series or 1-d arrays).
+
+    bucket gives an object array of labels, ratio float64 and count_equal int64; nan marks a
+    missing value. Training (``derive``) and serving both call this, so they cannot disagree.
+    """
+    known = dict(columns)
+    out: dict[str, Any] = {}
+    for spec in specs:
+        kind = spec["kind"]
+        if kind == "bucket":
+            value = _bucket(_numbers(known[spec["column"]]), spec["edges"])
+        elif kind == "ratio":
+            value = _ratio(_numbers(known[spec["numerator"]]), _numbers(known[spec["denominator"]]))
+        elif kind == "count_equal":
+            hits = [_objects(known[c]) == spec["value"] for c in spec["columns"]]
+            value = np.sum(hits, axis=0, dtype="int64")
+        else:
+            raise LockstepError(f"derived feature {spec.get('name')!r}: unknown kind {kind!r}")
+        known[spec["name"]] = out[spec["name"]] = value
+    return out
 
 
 def derive(frame: pd.DataFrame, specs: Sequence[dict[str, Any]]) -> pd.DataFrame:
     """Return ``frame`` with one new (or recomputed) column per spec; the input is not changed."""
     out = frame.copy()
-    for spec in specs:
-        kind = spec["kind"]
-        if kind == "bucket":
-            out[spec["name"]] = _bucket(out[spec["column"]], spec["edges"])
-        elif kind == "ratio":
-            out[spec["name"]] = _ratio(out[spec["numerator"]], out[spec["denominator"]])
-        elif kind == "count_equal":
-            out[spec["name"]] = (out[list(spec["columns"])] == spec["value"]).sum(axis=1)
-        else:
-            raise LockstepError(f"derived feature {spec.get('name')!r}: unknown kind {kind!r}")
+    names = set(frame.columns)
+    used = {c for s in specs for c in spec_inputs(s) if c in names}
+    for name, value in derive_columns({c: frame[c] for c in used}, specs).items():
+        dtype = "str" if value.dtype == object else value.dtype
+        out[name] = pd.Series(value, index=frame.index, dtype=dtype)
     return out
+
+
+def spec_inputs(spec: dict[str, Any]) -> list[str]:
+    """The columns a spec reads."""
+    if spec.get("kind") == "count_equal":
+        return list(spec.get("columns", []))
+    return [spec[k] for k in ("column", "numerator", "denominator") if k in spec]
 
 
 def derived_columns(specs: Sequence[dict[str, Any]]) -> tuple[list[str], list[str]]:
@@ -118,7 +161,14 @@ class DerivedFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        return derive(X, self.specs or [])
+        out = derive(X, self.specs or [])
+        # scikit-learn's imputers test missing values with ``x != x``, which pd.NA refuses
+        # ("boolean value of NA is ambiguous"): nullable booleans go on as objects with nan.
+        for name in out.columns:
+            if isinstance(out[name].dtype, pd.BooleanDtype):
+                column = out[name].astype(object)
+                out[name] = column.where(column.notna(), np.nan)
+        return out
 
     def __sklearn_is_fitted__(self) -> bool:
         return True

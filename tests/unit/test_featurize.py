@@ -122,3 +122,13 @@ def test_a_derived_name_may_not_overwrite_an_input_column():
     spec = {"name": "tenure", "kind": "ratio", "numerator": "a", "denominator": "b"}
     with pytest.raises(LockstepError, match=r"name 'tenure' is already a column"):
         check_specs([spec], ["tenure", "a", "b"])
+
+
+def test_transform_hands_nullable_booleans_on_as_objects_with_nan():
+    frame = tiny().assign(flag=pd.array([True, None, False, True, None, False, True], "boolean"))
+    out = DerivedFeatures(SPECS).transform(frame)
+    assert out["flag"].dtype == object
+    assert [v if isinstance(v, bool) else "nan" for v in out["flag"]] == [
+        True, "nan", False, True, "nan", False, True
+    ]  # fmt: skip
+    assert all(isinstance(v, float) and math.isnan(v) for v in out["flag"][[1, 4]])
