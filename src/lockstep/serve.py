@@ -5,11 +5,14 @@ Routes: POST /predict (records checked against the training data contract, score
 (SIGHUP too). An optional canary model gets a fixed share of requests, chosen by a keyed hash of
 the request body. Every scored record is appended to a size-rotated JSONL prediction log.
 fastapi, uvicorn and prometheus_client are the optional ``serve`` extra, imported on first use.
+
+The parts: ``serving`` (model sources, the loaded pair, the canary split), ``records`` (the data
+contract check), ``scoring`` (the fast path through the fitted pipeline), ``predlog`` (the
+prediction log) and ``serve_metrics`` (Prometheus metrics and request timing).
 """
 
 import json
 import threading
-import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -17,104 +20,43 @@ from typing import Any
 import click
 
 from .errors import LockstepError
-from .serving import DirSource, Loaded, PredictionLog, StageSource, check_records, route
+from .predlog import PredictionLog
+from .records import check_records
+from .serve_metrics import Measured, new_metrics
+from .serving import DirSource, Loaded, StageSource, State, route
 
-ROUTES = ("/predict", "/health", "/ready", "/model", "/metrics", "/reload")
-LATENCY = (0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
-# Batches this small are scored on the event loop: handing them to a worker thread makes it and
-# the loop contend for the GIL, which cost more (42 vs 69 single-record requests/s) than it saves.
+# Batches this small are scored on the event loop: handed to a worker thread, they contend with
+# the loop for the GIL, which raised the unpaced single-record p99 from 25 to 31 ms (bench/).
 INLINE_RECORDS = 20
-SCORES = tuple(round(0.1 * i, 1) for i in range(1, 10))
-
-
-class State:
-    """The models being served; ``current`` is swapped in one assignment, never edited."""
-
-    def __init__(self, primary: Any, canary: Any, fraction: float, pseudonymized: bool) -> None:
-        self.primary, self.canary, self.fraction = primary, canary, fraction
-        self.pseudonymized = pseudonymized
-        self.current: tuple[Loaded, Loaded | None] | None = None
-        self.error: str | None = None
-        self._lock = threading.Lock()
-
-    def _prepare(self, loaded: Loaded) -> Loaded:
-        from .stages.ingest import pseudonym_key
-
-        if not self.pseudonymized and loaded.data.pseudonymize.columns:
-            loaded.key = pseudonym_key(loaded.data.pseudonymize)
-        return loaded
-
-    def reload(self) -> tuple[Loaded, Loaded | None]:
-        with self._lock:
-            try:
-                prod = self._prepare(self.primary.load())
-                canary = self._prepare(self.canary.load()) if self.canary else None
-            except Exception as exc:
-                self.error = (
-                    exc.format_message()
-                    if isinstance(exc, click.ClickException)
-                    else (f"{type(exc).__name__}: {exc}")
-                )
-                raise LockstepError(self.error) from exc
-            self.current, self.error = (prod, canary), None
-            return self.current
-
-
-def _metrics() -> dict[str, Any]:
-    import prometheus_client as pc
-
-    registry = pc.CollectorRegistry()
-    return {
-        "registry": registry,
-        "requests": pc.Counter(
-            "lockstep_http_requests", "HTTP requests by route, status and model",
-            ["route", "method", "status", "model"], registry=registry,
-        ),
-        "latency": pc.Histogram(
-            "lockstep_http_request_duration_seconds", "Request latency by route and model",
-            ["route", "model"], buckets=LATENCY, registry=registry,
-        ),
-        "scores": pc.Histogram(
-            "lockstep_prediction_score", "Predicted probability of the positive class",
-            ["model", "version"], buckets=SCORES, registry=registry,
-        ),
-        "predictions": pc.Counter(
-            "lockstep_predictions", "Scored records by model and label",
-            ["model", "version", "label"], registry=registry,
-        ),
-    }  # fmt: skip
 
 
 def _score(loaded: Loaded, role: str, records: list[Any], log: PredictionLog) -> dict[str, Any]:
     try:
-        frame, errors = check_records(records, loaded)
+        batch, errors = check_records(records, loaded.data, loaded.schema, loaded.key)
     except (ValueError, TypeError, OverflowError) as exc:  # input the checks could not read
-        frame, errors = None, [{"record": None, "field": None, "message": str(exc)}]
-    if errors:
+        batch, errors = None, [{"record": None, "field": None, "message": str(exc)}]
+    if batch is None:
         return {"errors": errors}
-    data = loaded.data
-    proba = loaded.model.predict_proba(frame)[:, 1]
-    labels = (proba >= loaded.threshold).astype(int)
+    proba = loaded.scorer.positive_proba(batch).tolist()
+    labels = [int(p >= loaded.threshold) for p in proba]
     version = loaded.info["version"]
-    features = json.loads(frame.drop(columns=[data.id_column]).to_json(orient="records"))
     now = datetime.now(UTC).isoformat(timespec="milliseconds")
     request_id = uuid.uuid4().hex
     log.write(
         [
             {"ts": now, "request": request_id, "model": role, "version": version, "id": pid,
-             "features": feats, "score": float(p), "label": int(label)}
-            for pid, feats, p, label in zip(
-                frame[data.id_column], features, proba, labels, strict=True
-            )
+             "features": feats, "score": p, "label": label}
+            for pid, feats, p, label in zip(batch.ids, batch.features(), proba, labels, strict=True)
         ]
     )  # fmt: skip
+    id_column = loaded.data.id_column
     return {
         "request": request_id,
         "model": role,
         "version": version,
         "threshold": loaded.threshold,
         "predictions": [
-            {"id": r[data.id_column], "probability": float(p), "label": int(label)}
+            {"id": r[id_column], "probability": p, "label": label}
             for r, p, label in zip(records, proba, labels, strict=True)
         ],
     }
@@ -143,7 +85,7 @@ def create_app(
         raise LockstepError("--canary-fraction must be in [0, 1] and needs a canary model")
     state = State(primary, canary, canary_fraction, pseudonymized)
     log = PredictionLog(log_dir, max_bytes=log_max_bytes)
-    metrics = _metrics()
+    metrics = new_metrics()
     max_bytes = max_records * 16_384
     if eager:
         state.reload()
@@ -197,7 +139,7 @@ def create_app(
         for p in result["predictions"]:
             metrics["scores"].labels(role, version).observe(p["probability"])
             metrics["predictions"].labels(role, version, str(p["label"])).inc()
-        return result
+        return JSONResponse(result)  # already plain JSON: skip FastAPI's encoder walk
 
     @app.get("/health")
     def health() -> Any:
@@ -234,7 +176,7 @@ def create_app(
             return fail(503, f"reload failed, still serving the previous model: {exc.message}")
         return {"prod": prod.info["version"], "canary": canary.info["version"] if canary else None}
 
-    return _Measured(app, metrics)
+    return Measured(app, metrics)
 
 
 def _try_reload(state: State) -> None:
@@ -242,34 +184,6 @@ def _try_reload(state: State) -> None:
         state.reload()
     except click.ClickException as exc:
         click.echo(f"serve: model not loaded: {exc.format_message()}", err=True)
-
-
-class _Measured:
-    """ASGI wrapper: counts requests and times them by route, status and model."""
-
-    def __init__(self, app: Any, metrics: dict[str, Any]) -> None:
-        self.app, self.metrics = app, metrics
-        self.state = app.state
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        start, seen = time.perf_counter(), {"model": "", "status": "500"}
-        scope["lockstep"] = seen
-
-        async def watch(message: dict) -> None:
-            if message["type"] == "http.response.start":
-                seen["status"] = str(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watch)
-        finally:
-            path = scope["path"] if scope["path"] in ROUTES else "other"
-            self.metrics["requests"].labels(
-                path, scope["method"], seen["status"], seen["model"]
-            ).inc()
-            self.metrics["latency"].labels(path, seen["model"]).observe(time.perf_counter() - start)
 
 
 @click.command("serve")

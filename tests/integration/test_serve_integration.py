@@ -172,11 +172,13 @@ def test_reload_under_load_loses_no_request(server, workdir):
     stop = threading.Event()
 
     def client(k: int) -> None:
-        for i in range(150):
-            outcome = server.predict(records(2, k * 1000 + i))
+        after = 0  # requests sent once the last reload is done
+        for i in range(100_000):
+            outcome = server.predict(records(2, k * 100_000 + i))
             with lock:
                 results.append((outcome[0], outcome[1].get("version")))
-            if stop.is_set() and i > 100:
+            after += stop.is_set()
+            if after > 20:
                 return
 
     threads = [threading.Thread(target=client, args=(k,)) for k in range(4)]

@@ -15,8 +15,9 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from lockstep.models import dumps_model
+from lockstep.predlog import PredictionLog
 from lockstep.serve import command, create_app
-from lockstep.serving import DirSource, PredictionLog, StageSource, route
+from lockstep.serving import DirSource, StageSource, route
 from tests.unit.test_models import fitted
 from tests.unit.tiny import params, raw_frame, write_params
 
@@ -257,22 +258,6 @@ def test_command_needs_exactly_one_model_source():
     assert result.exit_code != 0 and "exactly one of --stage or --model" in result.output
     result = CliRunner().invoke(command, ["--stage", "prod", "--model", "m"])
     assert result.exit_code != 0
-
-
-def test_plainly_valid_records_give_the_frame_the_schema_gives(setup):
-    import pandas as pd
-
-    from lockstep.serving import _fast_frame
-
-    loaded = setup["prod"].load()
-    rows = records(20)
-    columns = [c for c in loaded.data.columns if c != "churn"]
-    fast = _fast_frame(rows, loaded, columns)
-    slow = loaded.schema.validate(pd.DataFrame.from_records(rows, columns=columns))
-    pd.testing.assert_frame_equal(fast, slow)
-    for change in ({"tenure": 3.0}, {"tenure": "3"}, {"tenure": 121}, {"contract": "x"}):
-        assert _fast_frame([dict(rows[1], **change)], loaded, columns) is None
-    assert _fast_frame([rows[0], rows[0]], loaded, columns) is None
 
 
 def test_values_the_schema_coerces_are_still_accepted(client):
