@@ -98,13 +98,53 @@ def _shape_errors(records: list[Any], data: Any, expected: list[str]) -> list[di
             if name not in record:
                 errors.append({"record": i, "field": name, "message": "field required"})
         for name, value in record.items():
-            if name not in data.columns and data.extra_columns == "fail":
-                errors.append({"record": i, "field": name, "message": "not in the data contract"})
-            elif not isinstance(value, SCALARS):
-                errors.append({"record": i, "field": name, "message": "must be a scalar"})
-            elif isinstance(value, float) and not math.isfinite(value):
-                errors.append({"record": i, "field": name, "message": "must be a finite number"})
+            problem = _value_problem(name, value, data)
+            if problem:
+                errors.append({"record": i, "field": _printable(name), "message": problem})
     return errors
+
+
+def _value_problem(name: str, value: Any, data: Any) -> str | None:
+    """What is wrong with one field before any type is read, or None."""
+    spec = data.columns.get(name)
+    if not _unicode(name):
+        return "field name is not valid Unicode text"
+    if spec is None:
+        return "not in the data contract" if data.extra_columns == "fail" else None
+    if not isinstance(value, SCALARS):
+        return "must be a scalar"
+    if isinstance(value, str) and not _unicode(value):
+        return "is not valid Unicode text"
+    if spec.dtype in ("int", "float"):
+        if isinstance(value, bool):
+            return f"must be a number, not {str(value).lower()}"
+        if isinstance(value, float) and not math.isfinite(value):
+            return "must be a finite number"
+        if isinstance(value, int) and spec.dtype == "int" and not -(2**63) <= value < 2**63:
+            return "is out of range for a 64-bit integer"
+        if isinstance(value, int) and not _fits_float(value):
+            return "is too large for a float"
+    return None
+
+
+def _fits_float(value: int) -> bool:
+    try:
+        float(value)
+    except OverflowError:
+        return False
+    return True
+
+
+def _unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, which JSON can carry as \ud800
+        return False
+    return True
+
+
+def _printable(name: str) -> str:
+    return name if _unicode(name) else name.encode("utf-8", "backslashreplace").decode()
 
 
 def _plain(value: Any, spec: Any) -> bool:
@@ -116,10 +156,10 @@ def _plain(value: Any, spec: Any) -> bool:
         ok = isinstance(value, bool)
     elif isinstance(value, bool) or kind == "str":
         ok = kind == "str" and isinstance(value, str)
+    elif isinstance(value, int):
+        ok = -(2**63) <= value < 2**63
     else:
-        ok = (isinstance(value, int) and -(2**63) <= value < 2**63) or (
-            kind == "float" and math.isfinite(value)
-        )
+        ok = kind == "float" and isinstance(value, float) and math.isfinite(value)
     if not ok or (spec.allowed is not None and value not in spec.allowed):
         return False
     return (spec.min is None or value >= spec.min) and (spec.max is None or value <= spec.max)

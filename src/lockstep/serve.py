@@ -100,21 +100,28 @@ def create_app(
     app = FastAPI(title="lockstep", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.lockstep = state
 
+    class Reply(JSONResponse):
+        """JSON with non-ASCII escaped: an error may quote a field name that is not valid UTF-8."""
+
+        def render(self, content: Any) -> bytes:
+            return json.dumps(content, allow_nan=False, separators=(",", ":")).encode()
+
     def fail(status: int, detail: str, errors: list | None = None) -> Any:
-        return JSONResponse({"detail": detail, "errors": errors or []}, status_code=status)
+        return Reply({"detail": detail, "errors": errors or []}, status_code=status)
 
     @app.post("/predict")
     async def predict(request: Request) -> Any:
-        if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/json":
             return fail(415, "send the records as application/json")
         if int(request.headers.get("content-length") or 0) > max_bytes:
             return fail(413, f"request body over {max_bytes} bytes")
-        body = await request.body()
-        if len(body) > max_bytes:
+        body = await _read_body(request, max_bytes)  # chunked bodies have no length up front
+        if body is None:
             return fail(413, f"request body over {max_bytes} bytes")
         try:
             payload = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:  # bad JSON or UTF-8, too many digits or levels
             return fail(422, f"body is not valid JSON: {exc}")
         records = payload.get("records") if isinstance(payload, dict) else None
         if not isinstance(records, list):
@@ -139,7 +146,7 @@ def create_app(
         for p in result["predictions"]:
             metrics["scores"].labels(role, version).observe(p["probability"])
             metrics["predictions"].labels(role, version, str(p["label"])).inc()
-        return JSONResponse(result)  # already plain JSON: skip FastAPI's encoder walk
+        return Reply(result)  # already plain JSON: skip FastAPI's encoder walk
 
     @app.get("/health")
     def health() -> Any:
@@ -177,6 +184,17 @@ def create_app(
         return {"prod": prod.info["version"], "canary": canary.info["version"] if canary else None}
 
     return Measured(app, metrics)
+
+
+async def _read_body(request: Any, limit: int) -> bytes | None:
+    """The body, or None as soon as it passes ``limit`` bytes (the rest is never held)."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _try_reload(state: State) -> None:

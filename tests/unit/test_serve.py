@@ -305,3 +305,97 @@ def test_serve_exits_at_once_when_there_is_nothing_to_serve(tmp_path, monkeypatc
     assert no_folder.exit_code == 1
     assert "model.skops not found: nothing to serve" in no_folder.output
     assert started == []  # the server never started
+
+
+def test_the_prediction_log_reads_back_as_a_drift_batch(client, setup):
+    from lockstep.drift import conform, read_batch
+
+    sent = records(6)
+    sent[2]["tenure"] = str(sent[2]["tenure"])  # coerced by the schema: logged as the number
+    body = client.post("/predict", json={"records": sent}).json()
+    batch = read_batch(str(setup["logs"] / "predictions.jsonl"), "current")
+    assert batch["score"].tolist() == [p["probability"] for p in body["predictions"]]
+    frame = conform(batch, setup["prod"].load().data, "current", "log")
+    expected = raw_frame().drop(columns=["churn", "customer_id"]).head(6).reset_index(drop=True)
+    assert frame["tenure"].tolist() == expected["tenure"].astype(float).tolist()
+    assert frame["contract"].tolist() == expected["contract"].tolist()
+    assert frame["total_charges"].isna().tolist() == expected["total_charges"].isna().tolist()
+
+
+def post_raw(client, body: bytes, content_type: str = "application/json"):
+    return client.post("/predict", content=body, headers={"content-type": content_type})
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"records": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",  # deeper than Python recurses
+        b'{"records": [{"tenure": ' + b"1" * 5000 + b"}]}",  # past Python's int-digit limit
+        b'{"records": [{"customer_id": "a", "\\ud800": 1}]}',  # a lone surrogate as a name
+        b'{"records": [{"\\ud800": {}}]}',
+    ],
+)
+def test_json_python_cannot_hold_gives_422_not_500(client, body):
+    response = post_raw(client, body)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"tenure": True}, "must be a number, not true"),
+        ({"monthly_charges": False}, "must be a number, not false"),
+        ({"tenure": 2**63}, "out of range for a 64-bit integer"),
+        ({"monthly_charges": 10**400}, "too large for a float"),
+        ({"contract": "One year\ud800"}, "not valid Unicode text"),
+        ({"customer_id": "\udfff"}, "not valid Unicode text"),
+    ],
+)
+def test_values_no_column_can_hold_are_named_by_record_and_field(client, change, message):
+    rows = records(2)
+    rows[1].update(change)
+    body = json.dumps({"records": rows}).encode()
+    response = post_raw(client, body)
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    assert [(e["record"], e["field"]) for e in errors] == [(1, next(iter(change)))]
+    assert message in errors[0]["message"]
+
+
+def test_text_in_a_float_column_is_read_as_the_schema_reads_it(client):
+    rows = records(2)
+    rows[0]["monthly_charges"] = "50.5"
+    assert post_raw(client, json.dumps({"records": rows}).encode()).status_code == 200
+    rows[0]["monthly_charges"] = "abc"
+    errors = post_raw(client, json.dumps({"records": rows}).encode()).json()["errors"]
+    assert [(e["record"], e["field"]) for e in errors] == [(0, "monthly_charges")]
+    assert "cannot be read as float64" in errors[0]["message"]
+
+
+def test_media_type_is_case_insensitive(client):
+    body = json.dumps({"records": records(1)}).encode()
+    assert post_raw(client, body, "Application/JSON; charset=utf-8").status_code == 200
+
+
+def test_a_chunked_body_over_the_limit_gives_413(client):
+    chunks = (b" " * 1024 for _ in range(2000))  # 2 MB, over this client's 50 × 16,384 bytes
+    response = client.post("/predict", content=chunks, headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_reading_a_body_stops_at_the_limit():
+    import asyncio
+
+    from lockstep.serve import _read_body
+
+    pulled = []
+
+    class Chunked:
+        async def stream(self):
+            for i in range(100):
+                pulled.append(i)
+                yield b"x" * 10
+
+    assert asyncio.run(_read_body(Chunked(), 55)) is None and len(pulled) == 6
+    assert asyncio.run(_read_body(Chunked(), 1000)) == b"x" * 1000
