@@ -107,7 +107,7 @@ def derive_columns(columns: Mapping[str, Any], specs: Sequence[dict[str, Any]]) 
     """The derived columns, in spec order, from input columns (Series or 1-d arrays).
 
     bucket gives an object array of labels, ratio float64 and count_equal int64; nan marks a
-    missing value. Training (``derive``) and serving both call this, so they cannot disagree.
+    missing value. Training (``derive``) and serving both call this, so they compute the same thing.
     """
     known = dict(columns)
     out: dict[str, Any] = {}

@@ -9,7 +9,8 @@ ColumnTransformer branch gets its columns stacked in the fitted order, and the e
 the joined matrix. No fitted number is read or reimplemented here; only the plumbing is skipped.
 
 The first batch is also scored by the Pipeline itself. If the two differ at all, the Scorer
-warns and uses the Pipeline from then on, so an unusual model shape can be slower, never wrong.
+warns and uses the Pipeline from then on. One known gap: int columns arrive as float64,
+so a count_equal on int values above 2**53 can differ from the Pipeline after that check.
 Pipelines of another shape use the Pipeline from the start.
 """
 
@@ -39,18 +40,19 @@ class Scorer:
             warnings.filterwarnings("ignore", message=_NO_NAMES, category=UserWarning)
 
     def positive_proba(self, batch: Any) -> np.ndarray:
-        if self.plan is None:
+        plan = self.plan  # read once: the first-batch check may drop it in another thread
+        if plan is None:
             return self.model.predict_proba(batch.frame())[:, 1]
         if not self.checked:
             with self._lock:
                 return self._first(batch)
-        return self._arrays(batch.columns)
+        return self._arrays(batch.columns, plan)
 
     def _first(self, batch: Any) -> np.ndarray:
         """Score with both paths once; keep the array path only if it agrees exactly."""
         reference = self.model.predict_proba(batch.frame())[:, 1]
         if not self.checked and self.plan is not None:
-            fast = self._arrays(batch.columns)
+            fast = self._arrays(batch.columns, self.plan)
             if not np.array_equal(fast, reference, equal_nan=True):
                 gap = float(np.nanmax(np.abs(fast - reference)))
                 warnings.warn(
@@ -63,10 +65,10 @@ class Scorer:
             self.checked = True
         return reference
 
-    def _arrays(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+    def _arrays(self, inputs: dict[str, np.ndarray], plan: tuple) -> np.ndarray:
         from .features import derive_columns
 
-        specs, branches, estimator = self.plan
+        specs, branches, estimator = plan
         columns = dict(inputs)
         columns.update(derive_columns(columns, specs))
         parts = []

@@ -98,3 +98,16 @@ def test_duplicate_ids_in_a_batch_are_refused(contract):
     batch, errors = check_records(sent, data, schema, None)
     assert batch is None and errors[0]["field"] == "customer_id"
     assert "duplicate" in errors[0]["message"]
+
+
+def test_several_nulls_in_a_nullable_unique_column_are_an_error_not_a_crash():
+    from tests.unit.tiny import DATA
+
+    ref = {"dtype": "str", "nullable": True, "unique": True}
+    data = data_config(columns={**DATA["columns"], "ref": ref})
+    schema = build_schema(data).remove_columns([data.target])
+    sent = [dict(r, ref=None) for r in rows(2)]
+    batch, errors = check_records(sent, data, schema, None)
+    assert batch is None and errors
+    one, _ = check_records(sent[:1], data, schema, None)
+    assert one is not None
