@@ -50,14 +50,14 @@ class Batch:
         """The DataFrame the schema gives for these records (what the Pipeline is fitted on)."""
         import pandas as pd
 
-        from .schema import DTYPES
+        from .schema import pandas_dtype
 
-        series = {}
-        for name, values in self.values.items():
-            spec = self.data.columns[name]
-            dtype = "Int64" if spec.dtype == "int" and spec.nullable else DTYPES[spec.dtype]
-            series[name] = pd.Series(values, dtype=dtype)
-        return pd.DataFrame(series)
+        return pd.DataFrame(
+            {
+                name: pd.Series(values, dtype=pandas_dtype(self.data.columns[name]))
+                for name, values in self.values.items()
+            }
+        )
 
     def features(self) -> list[dict[str, Any]]:
         """Per record, the values of every column but the id: what the prediction log keeps."""
@@ -77,9 +77,8 @@ def check_records(
     values = _plain_values(records, data, expected)
     if values is None:
         values, errors = _schema_values(records, schema, expected)
-        if (
-            values is None
-        ):  # pandera can fail without failure cases (several nulls in a unique column)
+        if values is None:
+            # pandera can fail without failure cases (several nulls in a unique column)
             return None, errors or [
                 {"record": None, "field": None, "message": "the batch breaks the data contract"}
             ]
@@ -124,11 +123,15 @@ def _value_problem(name: str, value: Any, data: Any) -> str | None:
             return f"must be a number, not {str(value).lower()}"
         if isinstance(value, float) and not math.isfinite(value):
             return "must be a finite number"
-        if isinstance(value, int) and spec.dtype == "int" and not -(2**63) <= value < 2**63:
+        if isinstance(value, int) and spec.dtype == "int" and not _int64(value):
             return "is out of range for a 64-bit integer"
         if isinstance(value, int) and not _fits_float(value):
             return "is too large for a float"
     return None
+
+
+def _int64(value: int) -> bool:
+    return -(2**63) <= value < 2**63
 
 
 def _fits_float(value: int) -> bool:
@@ -161,7 +164,7 @@ def _plain(value: Any, spec: Any) -> bool:
     elif isinstance(value, bool) or kind == "str":
         ok = kind == "str" and isinstance(value, str)
     elif isinstance(value, int):
-        ok = -(2**63) <= value < 2**63
+        ok = _int64(value)
     else:
         ok = kind == "float" and isinstance(value, float) and math.isfinite(value)
     if not ok or (spec.allowed is not None and value not in spec.allowed):

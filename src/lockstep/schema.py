@@ -153,13 +153,16 @@ def _parse_bools(values: pd.Series) -> pd.Series:
 PARSERS = {"int": _keep_fractions, "bool": _parse_bools}
 
 
+def pandas_dtype(spec: ColumnSpec) -> str:
+    """The pandas dtype of a validated column (a nullable int is Int64)."""
+    return "Int64" if spec.dtype == "int" and spec.nullable else DTYPES[spec.dtype]
+
+
 def build_schema(cfg: DataConfig) -> pa.DataFrameSchema:
     """The pandera schema for validated rows: dtypes (coerced), ranges, categories, nulls, ids."""
     columns = {}
     for name, spec in cfg.columns.items():
-        dtype = DTYPES[spec.dtype]
-        if spec.dtype == "int" and spec.nullable:
-            dtype = "Int64"
+        dtype = pandas_dtype(spec)
         checks = _checks(spec)
         if name == cfg.target:
             checks.append(

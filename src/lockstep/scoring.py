@@ -4,9 +4,9 @@ Called on a one-row DataFrame, the saved Pipeline (derived features → ColumnTr
 estimator) takes about 10 ms, most of it pandas indexing and repeated input checks. ``Scorer``
 runs the same fitted steps itself, in about a third of that: it takes one array per input column
 (``records.Batch.columns``), ``derive_columns`` (the code ``derive`` uses in training) adds the
-derived ones, each
-ColumnTransformer branch gets its columns stacked in the fitted order, and the estimator scores
-the joined matrix. No fitted number is read or reimplemented here; only the plumbing is skipped.
+derived ones, each ColumnTransformer branch gets its columns stacked in the fitted order, and the
+estimator scores the joined matrix. No fitted number is read or reimplemented here; only the
+plumbing is skipped.
 
 The first batch is also scored by the Pipeline itself. If the two differ at all, the Scorer
 warns and uses the Pipeline from then on. One known gap: int columns arrive as float64,
