@@ -15,9 +15,9 @@ import yaml
 from click.testing import CliRunner
 
 from lockstep.cli import COMMANDS, main
+from lockstep.compose import compose
 from lockstep.io import sha256_file
 from lockstep.models import load_model
-from lockstep.params import compose
 from lockstep.stages.ingest import pseudonymize
 from tests.conftest import ROOT, run
 from tests.unit.tiny import DERIVED, data_dict, params, raw_frame, write_params

@@ -12,10 +12,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from lockstep.config import build
+from lockstep.contract.records import check_records
+from lockstep.contract.schema import DataConfig, build_schema
 from lockstep.models import dumps_model, loads_model, make_estimator, make_pipeline
-from lockstep.records import check_records
-from lockstep.schema import DataConfig, build_schema
-from lockstep.scoring import Scorer
+from lockstep.serve.scoring import Scorer
 from tests.model.test_pipeline import SMALL, fit
 from tests.unit.tiny import DERIVED, data_dict, raw_frame
 

@@ -11,9 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from click.testing import CliRunner
 
-from lockstep.comment import LIMIT, MARKER, command, find_sticky, truncate, with_marker
 from lockstep.errors import LockstepError
-from lockstep.github import Client, GitHubError, next_link, retry_after
+from lockstep.review.comment import LIMIT, MARKER, command, find_sticky, truncate, with_marker
+from lockstep.review.github import Client, GitHubError, next_link, retry_after
 
 REPO = "acme/churn"
 

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from lockstep import drift_stats
 from lockstep.config import build, load_params, section
-from lockstep.drift import DriftParams, command, compare, conform
 from lockstep.errors import LockstepError
 from lockstep.models import dumps_model, make_pipeline
+from lockstep.monitor import stats as drift_stats
+from lockstep.monitor.drift import DriftParams, command, compare, conform
 from tests.unit.tiny import DERIVED, M2M, NO, ONE, TWO, YES, data_config, params, write_params
 
 CFG = DriftParams()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from lockstep import gate, revisions
 from lockstep.errors import LockstepError
-from lockstep.revisions import Snapshot
+from lockstep.review import gate, revisions
+from lockstep.review.revisions import Snapshot
 
 DIRECTIONS = {"roc_auc": "higher", "log_loss": "lower"}
 PARAMS = {

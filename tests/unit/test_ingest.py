@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 import sqlalchemy
 
+from lockstep.contract.schema import PseudonymSpec, SourceSpec
 from lockstep.errors import LockstepError
-from lockstep.schema import PseudonymSpec, SourceSpec
 from lockstep.stages.ingest import (
     content_hash,
     ingest,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lockstep.errors import LockstepError
-from lockstep.metrics import directions, improvement, verdict
+from lockstep.metric_rules import directions, improvement, verdict
 
 
 def test_directions_reads_the_metrics_section():

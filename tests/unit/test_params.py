@@ -8,8 +8,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from lockstep.compose import command, compose
 from lockstep.errors import LockstepError
-from lockstep.params import command, compose
 from tests.conftest import ROOT
 
 

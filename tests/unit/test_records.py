@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lockstep.records import check_records
-from lockstep.schema import build_schema
+from lockstep.contract.records import check_records
+from lockstep.contract.schema import build_schema
 from lockstep.stages.ingest import pseudonymize
 from tests.unit.tiny import data_config, raw_frame
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lockstep import charts, report
-from lockstep.diffs import fmt_change, fmt_value, metric_rows, param_changes
-from lockstep.revisions import (
+from lockstep.review import charts, report
+from lockstep.review.diffs import fmt_change, fmt_value, metric_rows, param_changes
+from lockstep.review.revisions import (
     INGEST_FILE,
     METRICS_FILE,
     PLOT_FILES,
@@ -147,7 +147,7 @@ def test_render_without_metrics_or_plots_still_reads_well():
 
 
 def test_drift_summary_shows_only_when_a_revision_has_one():
-    from lockstep.diffs import drift_section
+    from lockstep.review.diffs import drift_section
 
     assert drift_section({}, {}) == []
     lines = drift_section({}, {"columns_drifted": 2, "share": 0.105263, "dataset_drift": False})

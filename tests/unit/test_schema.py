@@ -6,13 +6,13 @@ import pandas as pd
 import pandera.errors
 import pytest
 
-from lockstep.errors import LockstepError
-from lockstep.schema import (
+from lockstep.contract.schema import (
     build_schema,
     split_extra_columns,
     summarize_failures,
     validate_frame,
 )
+from lockstep.errors import LockstepError
 from tests.unit.tiny import data_config, data_dict, raw_frame
 
 ID = "customer_id"

@@ -15,9 +15,9 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from lockstep.models import dumps_model
-from lockstep.predlog import PredictionLog
-from lockstep.serve import command, create_app
-from lockstep.serving import DirSource, StageSource, route
+from lockstep.serve.app import command, create_app
+from lockstep.serve.predlog import PredictionLog
+from lockstep.serve.sources import DirSource, StageSource, route
 from tests.unit.test_models import fitted
 from tests.unit.tiny import params, raw_frame, write_params
 
@@ -235,7 +235,7 @@ def test_prediction_log_keeps_only_the_configured_backups(tmp_path):
 def test_stage_source_loads_through_the_registry(tmp_path, monkeypatch):
     import git
 
-    from lockstep import model_get
+    from lockstep.registry import fetch as model_get
 
     repo = git.Repo.init(tmp_path)
     write_params(tmp_path / "params.yaml", {**params(), "promote": {"artifact": "churn-model"}})
@@ -308,7 +308,7 @@ def test_serve_exits_at_once_when_there_is_nothing_to_serve(tmp_path, monkeypatc
 
 
 def test_the_prediction_log_reads_back_as_a_drift_batch(client, setup):
-    from lockstep.drift import conform, read_batch
+    from lockstep.monitor.drift import conform, read_batch
 
     sent = records(6)
     sent[2]["tenure"] = str(sent[2]["tenure"])  # coerced by the schema: logged as the number
@@ -387,7 +387,7 @@ def test_a_chunked_body_over_the_limit_gives_413(client):
 def test_reading_a_body_stops_at_the_limit():
     import asyncio
 
-    from lockstep.serve import _read_body
+    from lockstep.serve.app import _read_body
 
     pulled = []
 

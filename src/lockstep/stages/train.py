@@ -16,10 +16,10 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold, cross_validate
 
 from ..config import build, load_params, section
+from ..contract.schema import DataConfig
 from ..errors import LockstepError
 from ..io import read_parquet, rounded, write_bytes, write_json
 from ..models import dumps_model, make_estimator, make_pipeline
-from ..schema import DataConfig
 from .featurize import FeaturizeParams
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from .errors import LockstepError
+from ..errors import LockstepError
 from .github import DEFAULT_API_URL, Client, GitHubError
 from .report import MARKER
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import LockstepError
+from ..errors import LockstepError
 
 DEFAULT_API_URL = "https://api.github.com"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

@@ -17,9 +17,9 @@ from typing import Any
 
 import click
 
-from .errors import LockstepError
-from .io import dumps_json, write_bytes, write_text
-from .registry import Registry, Version
+from ..errors import LockstepError
+from ..io import dumps_json, write_bytes, write_text
+from .events import Registry, Version
 from .tags import default_artifact, open_repo, read_at, read_events
 
 MODEL_PATH = "models/model.skops"
@@ -73,7 +73,7 @@ def read_model(root: str, commit: str) -> bytes:
 
 
 def materialise(repo: Any, registry: Registry, found: Version, out: Path) -> dict[str, Any]:
-    from .models import loads_model
+    from ..models import loads_model
 
     data = read_model(str(repo.working_tree_dir), found.commit)
     loads_model(data, where=f"{registry.artifact} {found.version}")
@@ -111,7 +111,7 @@ def get(
     stage: str | None, version: str | None, output: str, artifact: str | None, as_json: bool
 ) -> None:
     """Write model.skops, model_card.md, requirements.txt and version.json into OUTPUT."""
-    from .registry import build
+    from .events import build
 
     repo = open_repo(".")
     registry = build(read_events(repo), artifact or default_artifact(repo))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .io import file_hash
+from ..io import file_hash
 
 MISSING = "missing"
 

@@ -66,7 +66,7 @@ class Scorer:
         return reference
 
     def _arrays(self, inputs: dict[str, np.ndarray], plan: tuple) -> np.ndarray:
-        from .features import derive_columns
+        from ..features import derive_columns
 
         specs, branches, estimator = plan
         columns = dict(inputs)
@@ -85,7 +85,7 @@ def _plan(model: Any) -> tuple | None:
     from sklearn.compose import ColumnTransformer
     from sklearn.pipeline import Pipeline
 
-    from .features import DerivedFeatures
+    from ..features import DerivedFeatures
 
     if not isinstance(model, Pipeline) or len(model.steps) != 3:
         return None

@@ -13,10 +13,10 @@ from typing import Any
 
 import click
 
-from . import metrics as metric_rules
-from .config import build
+from .. import metric_rules
+from ..config import build
+from ..errors import LockstepError
 from .diffs import fmt_amount
-from .errors import LockstepError
 
 DIGITS = 9  # metric files hold 6 decimals; rounding the difference removes float noise
 

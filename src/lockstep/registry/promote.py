@@ -19,12 +19,12 @@ from typing import Any
 
 import click
 
-from .config import build, load_params, section
-from .errors import LockstepError
-from .metrics import directions
+from ..config import build, load_params, section
+from ..errors import LockstepError
+from ..metric_rules import directions
+from .events import Registry, Version, bump
+from .events import build as build_registry
 from .policy import Decision, Policy, Refused, change_level, decide
-from .registry import Registry, Version, bump
-from .registry import build as build_registry
 from .tags import create_tag, json_at, next_counter, open_repo, read_events, yaml_at
 
 STAGES = ("staging", "prod")
@@ -33,7 +33,7 @@ Plan = list[tuple[str, str, str]]  # (tag, commit, message)
 
 def check_reproduced(repo: Any, params_path: str) -> None:
     """Refuse unless HEAD is exactly what the pipeline and conf/ produce."""
-    from .params import compose
+    from ..compose import compose
 
     changed = repo.git.status("--porcelain", "--untracked-files=no").splitlines()
     if changed:

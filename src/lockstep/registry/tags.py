@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-from .errors import LockstepError
-from .registry import Event, Registry, build, parse_tag, rows
+from ..errors import LockstepError
+from .events import Event, Registry, build, parse_tag, rows
 
 
 def open_repo(path: str | Path = ".") -> Any:

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import LockstepError
+from ..errors import LockstepError
 
 WORKSPACE = "workspace"
 METRICS_FILE = "reports/metrics.json"

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from ..io import write_text
 from . import charts, gate
 from .diffs import (
     DRIFT_FILE,
@@ -24,7 +25,6 @@ from .diffs import (
     param_changes,
     table,
 )
-from .io import write_text
 from .revisions import CV_FILE, INGEST_FILE, PLOT_FILES, VALIDATION_FILE, WORKSPACE, Snapshot
 
 MARKER = "<!-- lockstep:report -->"

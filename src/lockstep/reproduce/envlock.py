@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import LockstepError
+from ..errors import LockstepError
 
 LOCK_PATH = "requirements.lock"
 _PIN = re.compile(

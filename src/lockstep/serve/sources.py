@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import LockstepError
+from ..errors import LockstepError
 
 
 @dataclass
@@ -33,7 +33,7 @@ class Loaded:
     scorer: Any = None  # scoring.Scorer around ``model``
 
     def __post_init__(self) -> None:
-        from .schema import build_schema
+        from ..contract.schema import build_schema
         from .scoring import Scorer
 
         self.schema = build_schema(self.data).remove_columns([self.data.target])
@@ -41,9 +41,9 @@ class Loaded:
 
 
 def _contract(params: dict[str, Any], where: str) -> tuple[Any, float]:
-    from .config import build, section
-    from .schema import DataConfig
-    from .stages.evaluate import EvaluateParams
+    from ..config import build, section
+    from ..contract.schema import DataConfig
+    from ..stages.evaluate import EvaluateParams
 
     data = build(DataConfig, section(params, "data", where), "data")
     threshold = build(EvaluateParams, section(params, "evaluate", where), "evaluate").threshold
@@ -67,8 +67,8 @@ class DirSource:
                 raise LockstepError(f"{path} not found: nothing to serve")
 
     def load(self) -> Loaded:
-        from .config import load_params
-        from .models import load_model
+        from ..config import load_params
+        from ..models import load_model
 
         folder = Path(self.path)
         version = _json(folder / "version.json") or {}
@@ -99,9 +99,9 @@ class StageSource:
 
     def _resolve(self) -> tuple[Any, Any, Any]:
         """(repo, registry, version now in the stage); raises when the stage holds none."""
-        from .model_get import resolve
-        from .registry import build
-        from .tags import default_artifact, open_repo, read_events
+        from ..registry.events import build
+        from ..registry.fetch import resolve
+        from ..registry.tags import default_artifact, open_repo, read_events
 
         repo = open_repo(self.repo)
         registry = build(read_events(repo), self.artifact or default_artifact(repo))
@@ -112,9 +112,9 @@ class StageSource:
         self._resolve()
 
     def load(self) -> Loaded:
-        from .model_get import materialise
-        from .models import load_model
-        from .tags import json_at, yaml_at
+        from ..models import load_model
+        from ..registry.fetch import materialise
+        from ..registry.tags import json_at, yaml_at
 
         repo, registry, found = self._resolve()
         if found.commit in self._cache:  # same version still assigned: keep the loaded one
@@ -157,7 +157,7 @@ class State:
         self._lock = threading.Lock()
 
     def _prepare(self, loaded: Loaded) -> Loaded:
-        from .stages.ingest import pseudonym_key
+        from ..stages.ingest import pseudonym_key
 
         if not self.pseudonymized and loaded.data.pseudonymize.columns:
             loaded.key = pseudonym_key(loaded.data.pseudonymize)

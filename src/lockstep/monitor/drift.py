@@ -18,8 +18,11 @@ import click
 import numpy as np
 import pandas as pd
 
-from .config import build, load_params, section
-from .drift_stats import (
+from ..config import build, load_params, section
+from ..contract.schema import BOOL_TEXT, DataConfig
+from ..errors import LockstepError
+from ..io import write_json
+from .stats import (
     column_drifted,
     compare_categorical,
     compare_numeric,
@@ -27,9 +30,6 @@ from .drift_stats import (
     score_drift,
     summary_table,
 )
-from .errors import LockstepError
-from .io import write_json
-from .schema import BOOL_TEXT, DataConfig
 
 DEFAULT_MODEL = "models/model.skops"
 
@@ -200,7 +200,7 @@ def command(
     if model_path or "score" in cur_raw.columns:
         model = None
         if "score" not in cur_raw.columns or "score" not in ref_raw.columns:
-            from .models import load_model
+            from ..models import load_model
 
             model = load_model(model_path or DEFAULT_MODEL)
         ref_scores = scores(ref_raw.assign(**ref), model, f"reference batch {reference}")

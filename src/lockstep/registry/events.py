@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import click
 
-from .errors import LockstepError
+from ..errors import LockstepError
 
 REGISTER, DEREGISTER, ASSIGN, UNASSIGN = "register", "deregister", "assign", "unassign"
 _NAME = r"[a-zA-Z0-9](?:[a-zA-Z0-9-/_]*[a-zA-Z0-9])?"

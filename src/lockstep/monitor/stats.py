@@ -15,7 +15,7 @@ import pandas as pd
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
-from .io import rounded
+from ..io import rounded
 
 NULL = "<null>"
 

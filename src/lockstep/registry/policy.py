@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import LockstepError
-from .metrics import improvement
+from ..errors import LockstepError
+from ..metric_rules import improvement
 
 # params.yaml sections that describe reporting and promotion, not the model itself.
 NOT_MODEL = ("promote", "gate", "metrics")

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from . import metrics as metric_rules
+from .. import metric_rules
 
 DECIMALS = 4
 MISSING = "—"

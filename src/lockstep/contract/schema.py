@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
-from .errors import LockstepError
+from ..errors import LockstepError
 
 DTYPES = {"int": "int64", "float": "float64", "str": "str", "bool": "boolean"}
 # Text accepted for a bool column (any case); anything else fails validation instead of being

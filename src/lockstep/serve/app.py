@@ -19,11 +19,11 @@ from typing import Any
 
 import click
 
-from .errors import LockstepError
+from ..contract.records import check_records
+from ..errors import LockstepError
+from .metrics import Measured, new_metrics
 from .predlog import PredictionLog
-from .records import check_records
-from .serve_metrics import Measured, new_metrics
-from .serving import DirSource, Loaded, StageSource, State, route
+from .sources import DirSource, Loaded, StageSource, State, route
 
 # Batches this small are scored on the event loop: handed to a worker thread, they contend with
 # the loop for the GIL, which raised the unpaced single-record p99 from 25 to 31 ms (bench/).

@@ -22,7 +22,7 @@ from typing import Any
 
 import click
 
-from .errors import LockstepError
+from ..errors import LockstepError
 
 
 def git(args: list[str], cwd: Path) -> str:
@@ -34,9 +34,9 @@ def git(args: list[str], cwd: Path) -> str:
 
 def resolve_rev(repo: Any, rev: str) -> str:
     """The commit SHA of a SHA, branch, tag or registry name (artifact@vX.Y.Z, artifact#stage)."""
-    from .model_get import resolve
-    from .registry import ASSIGN, REGISTER, build, parse_tag
-    from .tags import read_events
+    from ..registry.events import ASSIGN, REGISTER, build, parse_tag
+    from ..registry.fetch import resolve
+    from ..registry.tags import read_events
 
     spec = parse_tag(rev)
     if spec and spec.counter is None and spec.action in (REGISTER, ASSIGN):
@@ -150,8 +150,8 @@ def command(
 
     Exits 0 only when every output matches; otherwise names the first stage whose outputs differ.
     """
+    from ..registry.tags import open_repo, read_at
     from .envlock import LOCK_PATH, build_venv
-    from .tags import open_repo, read_at
     from .verify import compare, first_mismatch, load_lock, table
 
     repo = open_repo(".")
