@@ -13,7 +13,7 @@ from lockstep.contract.schema import (
     validate_frame,
 )
 from lockstep.errors import LockstepError
-from tests.unit.tiny import data_config, data_dict, raw_frame
+from tests.helpers.tiny import data_config, data_dict, raw_frame
 
 ID = "customer_id"
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from lockstep.io import write_parquet
 from lockstep.stages.validate import command, validate
-from tests.unit.tiny import data_config, data_dict, params, raw_frame, write_params
+from tests.helpers.tiny import data_config, data_dict, params, raw_frame, write_params
 
 
 def test_validate_passes_good_rows():

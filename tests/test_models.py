@@ -21,7 +21,7 @@ from lockstep.models import (
     make_estimator,
     make_pipeline,
 )
-from tests.unit.tiny import DERIVED, data_config, raw_frame
+from tests.helpers.tiny import DERIVED, data_config, raw_frame
 
 SMALL = {
     "logistic_regression": {"C": 1.0, "max_iter": 500},

@@ -18,8 +18,8 @@ from lockstep.models import dumps_model
 from lockstep.serve.app import command, create_app
 from lockstep.serve.predlog import PredictionLog
 from lockstep.serve.sources import DirSource, StageSource, route
-from tests.unit.test_models import fitted
-from tests.unit.tiny import params, raw_frame, write_params
+from tests.helpers.tiny import params, raw_frame, write_params
+from tests.test_models import fitted
 
 
 def model_dir(folder: Path, version: str, family: str = "logistic_regression") -> Path:

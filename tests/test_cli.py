@@ -20,7 +20,7 @@ from lockstep.io import sha256_file
 from lockstep.models import load_model
 from lockstep.stages.ingest import pseudonymize
 from tests.conftest import ROOT, run
-from tests.unit.tiny import DERIVED, data_dict, params, raw_frame, write_params
+from tests.helpers.tiny import DERIVED, data_dict, params, raw_frame, write_params
 
 KEY_ENV = "LOCKSTEP_TEST_PSEUDONYM_KEY"
 STAGES = ("ingest", "validate", "split", "featurize", "train", "evaluate")

@@ -7,7 +7,7 @@ import pytest
 
 from lockstep.errors import LockstepError
 from lockstep.stages.split import SplitParams, split
-from tests.unit.tiny import raw_frame
+from tests.helpers.tiny import raw_frame
 
 
 def test_split_keeps_class_ratios_and_loses_no_rows():

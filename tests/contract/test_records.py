@@ -11,7 +11,7 @@ import pytest
 from lockstep.contract.records import check_records
 from lockstep.contract.schema import build_schema
 from lockstep.stages.ingest import pseudonymize
-from tests.unit.tiny import data_config, raw_frame
+from tests.helpers.tiny import data_config, raw_frame
 
 KEY = b"records-test-key"
 
@@ -101,7 +101,7 @@ def test_duplicate_ids_in_a_batch_are_refused(contract):
 
 
 def test_several_nulls_in_a_nullable_unique_column_are_an_error_not_a_crash():
-    from tests.unit.tiny import DATA
+    from tests.helpers.tiny import DATA
 
     ref = {"dtype": "str", "nullable": True, "unique": True}
     data = data_config(columns={**DATA["columns"], "ref": ref})

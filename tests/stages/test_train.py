@@ -9,7 +9,7 @@ from lockstep.config import build
 from lockstep.errors import LockstepError
 from lockstep.models import make_estimator, make_pipeline
 from lockstep.stages.train import TrainParams, cross_validation, labels
-from tests.unit.tiny import DERIVED, data_config, raw_frame
+from tests.helpers.tiny import DERIVED, data_config, raw_frame
 
 
 def pipeline():

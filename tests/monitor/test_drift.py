@@ -15,7 +15,7 @@ from lockstep.errors import LockstepError
 from lockstep.models import dumps_model, make_pipeline
 from lockstep.monitor import stats as drift_stats
 from lockstep.monitor.drift import DriftParams, command, compare, conform
-from tests.unit.tiny import DERIVED, M2M, NO, ONE, TWO, YES, data_config, params, write_params
+from tests.helpers.tiny import DERIVED, M2M, NO, ONE, TWO, YES, data_config, params, write_params
 
 CFG = DriftParams()
 DATA = data_config()

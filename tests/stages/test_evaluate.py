@@ -11,7 +11,7 @@ from lockstep.io import dumps_json
 from lockstep.models import make_estimator, make_pipeline
 from lockstep.stages.evaluate import EvaluateParams, curves, importance, scores
 from lockstep.stages.train import labels
-from tests.unit.tiny import DERIVED, data_config, raw_frame
+from tests.helpers.tiny import DERIVED, data_config, raw_frame
 
 Y = np.array([0, 0, 1, 1, 0, 1, 0, 1, 1, 0])
 PROBA = np.array([0.1, 0.4, 0.35, 0.8, 0.2, 0.9, 0.6, 0.55, 0.7, 0.3])

@@ -18,7 +18,7 @@ from lockstep.stages.ingest import (
     read_sql,
     redact,
 )
-from tests.unit.tiny import data_config, raw_frame
+from tests.helpers.tiny import data_config, raw_frame
 
 KEY_ENV = "LOCKSTEP_TEST_PSEUDONYM_KEY"
 

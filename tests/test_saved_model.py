@@ -11,7 +11,7 @@ import pytest
 from lockstep.features import derive
 from lockstep.models import FAMILIES, dumps_model, loads_model, make_estimator, make_pipeline
 from lockstep.stages.train import labels
-from tests.unit.tiny import DERIVED, data_config, raw_frame
+from tests.helpers.tiny import DERIVED, data_config, raw_frame
 
 SMALL = {
     "logistic_regression": {"max_iter": 500},
