@@ -29,10 +29,13 @@ class Batch:
     data: Any  # DataConfig
 
     def __len__(self) -> int:
-        return len(self.values[self.data.id_column])
+        return len(next(iter(self.values.values()), []))
 
     @property
     def ids(self) -> list[Any]:
+        """The records' ids; None for each when the contract has no id column."""
+        if self.data.id_column is None:
+            return [None] * len(self)
         return self.values[self.data.id_column]
 
     @cached_property

@@ -56,7 +56,7 @@ def _score(loaded: Loaded, role: str, records: list[Any], log: PredictionLog) ->
         "version": version,
         "threshold": loaded.threshold,
         "predictions": [
-            {"id": r[id_column], "probability": p, "label": label}
+            {"id": r[id_column] if id_column else None, "probability": p, "label": label}
             for r, p, label in zip(records, proba, labels, strict=True)
         ],
     }
