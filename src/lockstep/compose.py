@@ -7,6 +7,7 @@ resolve interpolations, OmegaConf YAML), so both tools agree on one file.
 from __future__ import annotations
 
 import difflib
+import os
 from pathlib import Path
 
 import click
@@ -58,6 +59,9 @@ def command(
         click.echo(f"params: wrote {out} from {config_dir}/")
         return
     current = out.read_text(encoding="utf-8") if out.exists() else ""
+    if os.environ.get("DVC_EXP_NAME"):  # `dvc exp run` composed params.yaml itself (with -S)
+        click.echo(f"params: {out} was composed by `dvc exp run`; not compared with {config_dir}/")
+        return
     if current == text:
         click.echo(f"params: {out} matches {config_dir}/")
         return
@@ -69,6 +73,6 @@ def command(
     )
     click.echo("".join(diff), err=True)
     raise LockstepError(
-        f"{out} is out of date with {config_dir}/: run `lockstep params` "
+        f"{config_dir}/ changed since {out} was composed: run `lockstep params` "
         "(or `make params`) and commit the result"
     )
