@@ -337,3 +337,15 @@ def test_an_unexpected_error_is_one_line_unless_debugging(tmp_path, monkeypatch)
     monkeypatch.setenv("LOCKSTEP_DEBUG", "1")
     result = CliRunner().invoke(main, ["split"])
     assert isinstance(result.exception, RuntimeError)
+
+
+def test_a_failed_stage_says_how_to_get_the_committed_outputs_back(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "params.yaml").write_text("x: 1\n")
+    failed = CliRunner().invoke(main, ["split"])
+    assert failed.exit_code == 1
+    assert "has no 'split' section" in failed.output
+    assert "`git checkout -- reports/` and `dvc checkout`" in failed.output
+    other = CliRunner().invoke(main, ["params", "--check"])  # not a stage with outputs
+    assert other.exit_code == 1
+    assert "dvc checkout" not in other.output

@@ -26,6 +26,7 @@ COMMANDS = {
         "lockstep.review.report:command",
         "Markdown metric/param/data diff between two revisions.",
     ),
+    "plots": ("lockstep.review.plots:command", "Render dvc plots to HTML that needs no network."),
     "gate": ("lockstep.review.gate:command", "Exit 1 when a metric regresses past its tolerance."),
     "comment": ("lockstep.review.comment:command", "Create or update the one sticky PR comment."),
     "registry": ("lockstep.registry.events:command", "Model versions and stages from Git tags."),
@@ -48,6 +49,14 @@ COMMANDS = {
         "Re-run a past commit's pipeline in a worktree; verify every hash.",
     ),
 }
+
+# The dvc.yaml stages that write outputs. DVC deletes a stage's outputs before running it, so a
+# failed stage leaves tracked files deleted: its error says how to get them back.
+STAGES = frozenset({"ingest", "validate", "split", "featurize", "train", "evaluate", "model_card"})
+RECOVER = (
+    "\nTo get back the committed outputs: `git checkout -- reports/` and `dvc checkout` "
+    "(and `git checkout -- params.yaml` after a failed `dvc exp run -S`)."
+)
 
 # Commands whose outputs depend on the BLAS kernel: they warn when it cannot be pinned.
 NUMERIC_COMMANDS = frozenset({"train", "evaluate", "model_card", "reproduce"})
@@ -73,13 +82,19 @@ class LazyGroup(click.Group):
         """Turn an unexpected exception into a one-line error (LOCKSTEP_DEBUG=1 shows it whole)."""
         try:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
+        except click.ClickException as exc:
+            if ctx.invoked_subcommand in STAGES and RECOVER not in exc.message:
+                exc.message += RECOVER
+            raise
+        except (click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:
             if os.environ.get("LOCKSTEP_DEBUG"):
                 raise
+            hint = RECOVER if ctx.invoked_subcommand in STAGES else ""
             raise click.ClickException(
-                f"{type(exc).__name__}: {exc}\n(unexpected; set LOCKSTEP_DEBUG=1 for the traceback)"
+                f"{type(exc).__name__}: {exc}\n(unexpected; set LOCKSTEP_DEBUG=1 for the "
+                f"traceback){hint}"
             ) from exc
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

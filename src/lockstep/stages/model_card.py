@@ -57,6 +57,7 @@ def slice_tables(
     proba: np.ndarray,
     threshold: float,
     columns: tuple[str, ...],
+    target: str = "target",
 ) -> list[str]:
     lines: list[str] = []
     for column in columns:
@@ -66,7 +67,7 @@ def slice_tables(
             )
         lines += ["", f"### By `{column}`", ""]
         lines += [
-            "| value | rows | churn rate | roc_auc | precision | recall |",
+            f"| value | rows | {target} rate | roc_auc | precision | recall |",
             "|---|---:|---:|---:|---:|---:|",
         ]
         values = frame[column].astype(str).to_numpy()
@@ -94,7 +95,8 @@ def render(
     card: ModelCardParams,
     lineage: dict[str, str],
 ) -> str:
-    source = json.dumps(ingest.get("source", {}), sort_keys=True)
+    fields = sorted(ingest.get("source", {}).items(), key=lambda kv: (kv[0] != "kind", kv[0]))
+    source = ", ".join(f"{k} `{v}`" for k, v in fields)
     model = params.get("model", {})
     lines = [
         f"# Model card: {model.get('family', 'model')} on {data.name}",
@@ -109,7 +111,7 @@ def render(
         "",
         "## Data",
         "",
-        f"- source: `{source}`",
+        f"- source: {source or 'unknown'}",
         f"- content hash (sha256): `{ingest.get('content_hash', 'unknown')}`",
         f"- rows: {ingest.get('rows', 'unknown')}",
         f"- target: `{data.target}` (positive class `{data.positive_class}`)",
@@ -164,7 +166,7 @@ def command(
     shown = {name: section(params, name) for name in ("model", "train", "evaluate", "split")}
     shown["test_rows"] = len(frame)
     metrics = metric_table(y, proba, ev.threshold, card, ev.seed)
-    slices = slice_tables(frame, y, proba, ev.threshold, data.slice_columns)
+    slices = slice_tables(frame, y, proba, ev.threshold, data.slice_columns, data.target)
     lineage = {p: file_hash(p, "md5") for p in (model_path, input_path, ingest_path)}
     write_text(output, render(data, ingest, shown, metrics, slices, card, lineage))
     click.echo(f"model_card: {len(data.slice_columns)} slice column(s) -> {output}")
