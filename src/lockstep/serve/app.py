@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from ..contract.records import check_records
+from ..contract.text import cut
 from ..errors import LockstepError
 from .metrics import Measured, new_metrics
 from .predlog import PredictionLog
@@ -27,7 +28,10 @@ from .sources import DirSource, Loaded, StageSource, State, route
 
 # Batches this small are scored on the event loop: handed to a worker thread, they contend with
 # the loop for the GIL, which raised the unpaced single-record p99 from 25 to 31 ms (bench/).
+# Bodies larger than this are parsed and checked in a worker thread whatever their record count:
+# a single record with an 8 MB value held the loop (and /health) for a second.
 INLINE_RECORDS = 20
+INLINE_BYTES = 65_536
 
 
 def _score(loaded: Loaded, role: str, records: list[Any], log: PredictionLog) -> dict[str, Any]:
@@ -119,10 +123,19 @@ def create_app(
         body = await _read_body(request, max_bytes)  # chunked bodies have no length up front
         if body is None:
             return fail(413, f"request body over {max_bytes} bytes")
+        current = state.current
+        if current is None:
+            return fail(503, "model not loaded yet")
+        # Keys (and colons in values) a body may hold, generous for max_records full records:
+        # parsing a million unknown keys alone would take 100+ MB.
+        max_keys = max_records * 4 * (len(current[0].data.columns) + 8)
+        if body.count(b":") > max_keys:
+            return fail(413, f"too many fields: at most {max_keys} ':' in a body")
+        inline = len(body) <= INLINE_BYTES  # off the event loop otherwise: /health answers
         try:
-            payload = json.loads(body)
+            payload = json.loads(body) if inline else await run_in_threadpool(json.loads, body)
         except (ValueError, RecursionError) as exc:  # bad JSON or UTF-8, too many digits or levels
-            return fail(422, f"body is not valid JSON: {exc}")
+            return fail(422, f"body is not valid JSON: {cut(str(exc), 200)}")
         records = payload.get("records") if isinstance(payload, dict) else None
         if not isinstance(records, list):
             return fail(422, 'body must be a JSON object {"records": [...]}')
@@ -130,13 +143,10 @@ def create_app(
             return fail(422, "records is empty: send at least one record")
         if len(records) > max_records:
             return fail(413, f"{len(records)} records; at most {max_records} per request")
-        current = state.current
-        if current is None:
-            return fail(503, "model not loaded yet")
         use_canary = current[1] is not None and route(body, state.fraction, canary_seed)
         role, loaded = ("canary", current[1]) if use_canary else ("prod", current[0])
         request.scope["lockstep"]["model"] = role
-        if len(records) <= INLINE_RECORDS:  # a thread hop costs more than scoring a few rows
+        if inline and len(records) <= INLINE_RECORDS:  # a thread hop costs more than a few rows
             result = _score(loaded, role, records, log)
         else:
             result = await run_in_threadpool(_score, loaded, role, records, log)
