@@ -200,8 +200,16 @@ def rows(registry: Registry) -> list[dict]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--repo", "repo_path", default=".", show_default=True)
 def command(artifact: str | None, as_json: bool, repo_path: str) -> None:
-    """Model versions and their stages, newest first, from the Git tags alone."""
-    from .tags import load_registry, render
+    """Model versions and their stages, newest first, from the Git tags alone.
+
+    The `reproduced` column is the verdict of the reproduction record on the version's commit
+    (`lockstep reproduce REV --attest`, a note in refs/notes/lockstep), or '-' when none exists.
+    """
+    from pathlib import Path
+
+    from .notes import records
+    from .tags import load_registry, open_repo, render
 
     registry = load_registry(repo_path, artifact)
-    click.echo(render(registry, as_json), nl=False)
+    root = Path(open_repo(repo_path).working_tree_dir)
+    click.echo(render(registry, as_json, records(root)), nl=False)

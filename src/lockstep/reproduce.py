@@ -66,7 +66,7 @@ def worktree(root: Path, sha: str, keep: bool) -> Iterator[Path]:
             git(["worktree", "remove", "--force", str(path)], root)
 
 
-def share_dvc(root: Path, tree: Path) -> None:
+def share_dvc(root: Path, tree: Path) -> Path:
     """Point the worktree at this repository's cache and remotes (absolute paths, config.local)."""
     from dvc.config import Config
 
@@ -88,6 +88,7 @@ def share_dvc(root: Path, tree: Path) -> None:
         }
         if merged["core"].get("remote"):
             conf["core"]["remote"] = merged["core"]["remote"]
+    return Path(cache)
 
 
 def stream(command: list[str], cwd: Path, env: dict[str, str]) -> int:
@@ -101,10 +102,13 @@ def stream(command: list[str], cwd: Path, env: dict[str, str]) -> int:
     return proc.wait()
 
 
-def dvc_command(checkout_only: bool, pull: bool) -> list[str]:
+def dvc_commands(checkout_only: bool, pull: bool) -> list[list[str]]:
+    """What runs in the worktree; with ``pull``, the committed outputs are fetched first so
+    that outputs whose bytes differ can be compared with them."""
     if checkout_only:
-        return ["dvc", "pull" if pull else "checkout"]
-    return ["dvc", "repro", "--force", "--no-run-cache", *(["--pull"] if pull else [])]
+        return [["dvc", "pull" if pull else "checkout"]]
+    repro = ["dvc", "repro", "--force", "--no-run-cache"]
+    return [["dvc", "fetch"], [*repro, "--pull"]] if pull else [repro]
 
 
 def run_env(tree: Path, bin_dir: Path) -> dict[str, str]:
@@ -136,6 +140,39 @@ def check_env(lock: bytes | None, strict: bool) -> None:
     click.echo("(a warning: the hashes decide; --venv runs in the locked environment)", err=True)
 
 
+def tolerances(root: Path) -> Any:
+    """The ``reproduce`` section of the workspace's params.yaml (defaults when it has none)."""
+    from .config import build, load_params
+    from .verdicts import Tolerances
+
+    path = root / "params.yaml"
+    params = load_params(path) if path.exists() else {}
+    return build(Tolerances, params.get("reproduce") or {}, "reproduce")
+
+
+def conclude(rows: list[Any], rev: str, sha: str, exact: bool, why: str) -> None:
+    """Exit 0 when every output is identical, or equivalent without --exact; say which."""
+    from .verdicts import EQUIVALENT, IDENTICAL
+    from .verify import first_mismatch
+
+    allowed = (IDENTICAL,) if exact else (IDENTICAL, EQUIVALENT)
+    bad = [r for r in rows if r.outcome not in allowed]
+    same = sum(r.outcome == IDENTICAL for r in rows)
+    if bad:
+        demand = "identical (--exact)" if exact else "identical or equivalent"
+        raise LockstepError(
+            f"{len(bad)} of {len(rows)} outputs of {rev} are not {demand}; the first stage whose "
+            f"outputs differ is '{first_mismatch(rows, allowed)}' ({why})"
+        )
+    if same == len(rows):
+        click.echo(f"all {len(rows)} outputs of {rev} ({sha[:12]}) are identical to its dvc.lock")
+        return
+    click.echo(
+        f"{rev} ({sha[:12]}) reproduces: {same} outputs identical, {len(rows) - same} equivalent "
+        "(other bytes, same meaning within the `reproduce` tolerances; --exact demands bytes)"
+    )
+
+
 @click.command("reproduce")
 @click.argument("rev")
 @click.option("--keep", is_flag=True, help="Keep the worktree afterwards (its path is printed).")
@@ -143,16 +180,29 @@ def check_env(lock: bytes | None, strict: bool) -> None:
 @click.option("--pull", is_flag=True, help="Fetch missing data from the DVC remote.")
 @click.option("--venv", "use_venv", is_flag=True, help="Run in a venv built from REV's lock.")
 @click.option("--strict-env", is_flag=True, help="Fail when the environment differs from the lock.")
+@click.option("--exact", is_flag=True, help="Demand identical bytes; equivalent is a failure.")
+@click.option("--attest", is_flag=True, help="Record the result as a git note on REV.")
 def command(
-    rev: str, keep: bool, checkout_only: bool, pull: bool, use_venv: bool, strict_env: bool
+    rev: str,
+    keep: bool,
+    checkout_only: bool,
+    pull: bool,
+    use_venv: bool,
+    strict_env: bool,
+    exact: bool,
+    attest: bool,
 ) -> None:
-    """Re-run REV's pipeline in a worktree and compare every output with REV's dvc.lock.
+    """Re-run REV's pipeline in a worktree and judge every output against REV's dvc.lock.
 
-    Exits 0 only when every output matches; otherwise names the first stage whose outputs differ.
+    Each output is identical (same bytes), equivalent (other bytes, same meaning within the
+    tolerances in params.yaml's `reproduce` section) or different. Exits 0 when none is
+    different (with --exact: when all are identical); otherwise names the first stage whose
+    outputs differ. --attest stores an in-toto record on REV under refs/notes/lockstep.
     """
+    from .attest import output_entries, record
     from .envlock import LOCK_PATH, build_venv
-    from .tags import open_repo, read_at
-    from .verify import compare, first_mismatch, load_lock, table
+    from .tags import open_repo, read_at, yaml_at
+    from .verify import cache_lookup, compare, judge, load_lock, model_rows, table
 
     repo = open_repo(".")
     root = Path(repo.working_tree_dir)
@@ -161,35 +211,38 @@ def command(
     if lock_text is None:
         raise LockstepError(f"{rev} ({sha[:12]}) has no dvc.lock: nothing to verify")
     stages = load_lock(lock_text.decode("utf-8"))
+    tol = tolerances(root)
+    target = ((yaml_at(repo, sha, "params.yaml") or {}).get("data") or {}).get("target")
     click.echo(f"reproducing {rev} ({sha[:12]}) in a temporary worktree", err=True)
     env_lock = read_at(repo, sha, LOCK_PATH)
     if not (use_venv or checkout_only):
         check_env(env_lock, strict_env)
     with worktree(root, sha, keep) as tree:
-        share_dvc(root, tree)
+        find = cache_lookup(share_dvc(root, tree), lambda path: read_at(repo, sha, path))
         bin_dir = Path(sys.executable).parent
         if use_venv and not checkout_only:
             if env_lock is None:
                 raise LockstepError(f"--venv: {rev} has no {LOCK_PATH} to build from")
             bin_dir = build_venv(tree / LOCK_PATH, tree, lambda m: click.echo(m, err=True))
-        status = stream(dvc_command(checkout_only, pull), tree, run_env(tree, bin_dir))
-        if status != 0 and not checkout_only:
-            raise LockstepError(
-                f"the pipeline at {rev} failed (dvc exited {status}, output above); "
-                "--keep keeps the worktree to inspect"
-            )
-        rows = compare(stages, tree)
+        for step in dvc_commands(checkout_only, pull):
+            status = stream(step, tree, run_env(tree, bin_dir))
+            if status != 0 and not checkout_only:
+                raise LockstepError(
+                    f"the pipeline at {rev} failed ({' '.join(step[:2])} exited {status}, output "
+                    "above); --keep keeps the worktree to inspect"
+                )
+        rows = judge(
+            compare(stages, tree), tree, find, tol, lambda m: model_rows(stages, m, find, target)
+        )
+        entries = output_entries(rows, tree, find) if attest else []
     click.echo(table(rows), nl=False)
-    bad = [r for r in rows if not r.match]
-    if bad:
-        why = (
-            "restored from the cache: a missing or damaged cache object"
-            if checkout_only
-            else "re-run from inputs that matched: the stage is not deterministic, "
-            "or the environment differs from the one that locked it"
-        )
-        raise LockstepError(
-            f"{len(bad)} of {len(rows)} outputs differ from {rev}'s dvc.lock; the first stage "
-            f"whose outputs differ is '{first_mismatch(rows)}' ({why})"
-        )
-    click.echo(f"all {len(rows)} outputs of {rev} ({sha[:12]}) match its dvc.lock")
+    if attest:
+        mode = "checkout" if checkout_only else "repro"
+        click.echo(record(root, sha, rev, entries, tol, mode, env_lock if use_venv else None))
+    why = (
+        "restored from the cache: a missing or damaged cache object"
+        if checkout_only
+        else "re-run from inputs that matched: the stage is not deterministic, "
+        "or the environment differs from the one that locked it"
+    )
+    conclude(rows, rev, sha, exact, why)

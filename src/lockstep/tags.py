@@ -108,9 +108,12 @@ def history(registry: Registry) -> list[dict[str, Any]]:
     return out
 
 
-def render(registry: Registry, as_json: bool) -> str:
-    """The registry as JSON or as a table (versions newest first, then current stages)."""
-    table = rows(registry)
+def render(registry: Registry, as_json: bool, records: dict[str, str] | None = None) -> str:
+    """The registry as JSON or as a table (versions newest first, then current stages).
+
+    ``records``: commit -> reproduction record summary (``lockstep reproduce --attest``)."""
+    records = records or {}
+    table = [{**r, "reproduced": records.get(r["commit"])} for r in rows(registry)]
     stages = {s: c.version for s in registry.stages() if (c := registry.current(s))}
     if as_json:
         body = {
@@ -124,8 +127,12 @@ def render(registry: Registry, as_json: bool) -> str:
 
     if not table:
         return f"{registry.artifact}: no versions registered yet\n"
-    data = [[r["version"], _stages(r), r["commit"][:7], _when(r["created_at"])] for r in table]
-    out = tabulate(data, headers=["version", "stages", "commit", "registered (UTC)"])
+    data = [
+        [r["version"], _stages(r), r["commit"][:7], _when(r["created_at"]), r["reproduced"] or "-"]
+        for r in table
+    ]
+    headers = ["version", "stages", "commit", "registered (UTC)", "reproduced"]
+    out = tabulate(data, headers=headers)
     summary = ", ".join(f"{s}: {v}" for s, v in sorted(stages.items())) or "no stage assigned"
     return f"{registry.artifact} ({summary})\n{out}\n"
 
