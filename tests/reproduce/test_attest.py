@@ -24,7 +24,7 @@ from lockstep.reproduce.attest import (
     sign,
     statement,
 )
-from lockstep.reproduce.machine import blas, cpu
+from lockstep.reproduce.machine import cpu, facts
 from lockstep.reproduce.verdicts import DIFFERENT, EQUIVALENT, IDENTICAL, Verdict
 from lockstep.reproduce.verify import Row
 
@@ -170,22 +170,20 @@ def test_notes_that_are_not_records_are_reported_as_unreadable():
         open_record("[]")
 
 
-def test_cpu_facts_come_from_cpuinfo_and_blas_facts_drop_paths():
-    text = "processor: 0\nmodel name\t: Example CPU 9000\nflags\t\t: fpu sse4_2 avx avx2 fma\n"
-    facts = cpu(text + "processor: 1\nmodel name\t: other\nflags\t: avx512f\n")
+def test_cpu_facts_come_from_cpuinfo(tmp_path):
+    info = tmp_path / "cpuinfo"
+    info.write_text(
+        "processor: 0\nmodel name\t: Example CPU 9000\nflags\t\t: fpu sse4_2 avx avx2 fma\n"
+        "processor: 1\nmodel name\t: other\nflags\t: avx512f\n"
+    )
+    facts = cpu(info)
     assert facts["model"] == "Example CPU 9000"
     assert facts["simd_flags"] == ["sse4_2", "avx", "avx2", "fma"]
-    pools = [
-        {"user_api": "openmp", "internal_api": "openmp", "num_threads": 2,
-         "filepath": "/x/libgomp.so.1", "version": None},
-        {"user_api": "blas", "internal_api": "openblas", "num_threads": 1, "version": "0.3.30",
-         "architecture": "Haswell", "threading_layer": "pthreads",
-         "filepath": "/x/libscipy_openblas.so"},
-    ]  # fmt: skip
-    assert blas(pools) == [
-        {"user_api": "blas", "internal_api": "openblas", "version": "0.3.30",
-         "architecture": "Haswell", "threading_layer": "pthreads", "num_threads": 1,
-         "library": "libscipy_openblas.so"},
-        {"user_api": "openmp", "internal_api": "openmp", "num_threads": 2,
-         "library": "libgomp.so.1"},
-    ]  # fmt: skip
+    assert cpu(tmp_path / "absent")["simd_flags"] == []
+
+
+def test_machine_facts_name_the_blas_and_the_packages_without_paths():
+    found = facts({"numpy": "1"})
+    assert found["packages"] == {"numpy": "1"}
+    assert any(pool.get("internal_api") == "openblas" for pool in found["blas"])
+    assert found["python"]["version"].count(".") == 2
