@@ -10,8 +10,15 @@ import pandas as pd
 import pytest
 
 from lockstep.errors import LockstepError
-from lockstep.reproduce.command import check_env, conclude, dvc_commands, run_env, tolerances
-from lockstep.reproduce.envlock import differences, normalize, parse_lock, venv_commands, venv_dir
+from lockstep.reproduce.command import conclude, dvc_commands, run_env, tolerances
+from lockstep.reproduce.envlock import (
+    check_env,
+    differences,
+    normalize,
+    parse_lock,
+    venv_commands,
+    venv_dir,
+)
 from lockstep.reproduce.verdicts import DIFFERENT, EQUIVALENT, Tolerances, Verdict
 from lockstep.reproduce.verify import (
     MISSING,

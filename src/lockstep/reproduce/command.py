@@ -121,25 +121,6 @@ def run_env(tree: Path, bin_dir: Path) -> dict[str, str]:
     return env
 
 
-def check_env(lock: bytes | None, strict: bool) -> None:
-    from .envlock import LOCK_PATH, differences, parse_lock
-
-    if lock is None:
-        click.echo(f"note: no {LOCK_PATH} at this commit; the environment is not checked", err=True)
-        return
-    diff = differences(parse_lock(lock.decode("utf-8")))
-    if not diff:
-        click.echo(f"environment: matches {LOCK_PATH}", err=True)
-        return
-    from tabulate import tabulate
-
-    rows = tabulate(diff, headers=["package", "locked", "installed"], disable_numparse=True)
-    click.echo(f"environment differs from {LOCK_PATH} at this commit:\n{rows}", err=True)
-    if strict:
-        raise LockstepError("the environment differs from the lock (--strict-env); try --venv")
-    click.echo("(a warning: the hashes decide; --venv runs in the locked environment)", err=True)
-
-
 def tolerances(root: Path) -> Any:
     """The ``reproduce`` section of the workspace's params.yaml (defaults when it has none)."""
     from ..config import build, load_params
@@ -173,6 +154,24 @@ def conclude(rows: list[Any], rev: str, sha: str, exact: bool, why: str) -> None
     )
 
 
+def run_pipeline(
+    tree: Path, rev: str, venv_lock: bytes | None, checkout_only: bool, pull: bool
+) -> None:
+    """Run (or restore) the pipeline in ``tree``, in a venv built from ``venv_lock`` if given."""
+    from .envlock import LOCK_PATH, build_venv
+
+    bin_dir = Path(sys.executable).parent
+    if venv_lock is not None and not checkout_only:
+        bin_dir = build_venv(tree / LOCK_PATH, tree, lambda m: click.echo(m, err=True))
+    for step in dvc_commands(checkout_only, pull):
+        status = stream(step, tree, run_env(tree, bin_dir))
+        if status != 0 and not checkout_only:
+            raise LockstepError(
+                f"the pipeline at {rev} failed ({' '.join(step[:2])} exited {status}, output "
+                "above); --keep keeps the worktree to inspect"
+            )
+
+
 @click.command("reproduce")
 @click.argument("rev")
 @click.option("--keep", is_flag=True, help="Keep the worktree afterwards (its path is printed).")
@@ -201,7 +200,7 @@ def command(
     """
     from ..registry.tags import open_repo, read_at, yaml_at
     from .attest import output_entries, record
-    from .envlock import LOCK_PATH, build_venv
+    from .envlock import LOCK_PATH, check_env
     from .verify import cache_lookup, compare, judge, load_lock, model_rows, table
 
     repo = open_repo(".")
@@ -217,20 +216,11 @@ def command(
     env_lock = read_at(repo, sha, LOCK_PATH)
     if not (use_venv or checkout_only):
         check_env(env_lock, strict_env)
+    elif use_venv and not checkout_only and env_lock is None:
+        raise LockstepError(f"--venv: {rev} has no {LOCK_PATH} to build from")
     with worktree(root, sha, keep) as tree:
         find = cache_lookup(share_dvc(root, tree), lambda path: read_at(repo, sha, path))
-        bin_dir = Path(sys.executable).parent
-        if use_venv and not checkout_only:
-            if env_lock is None:
-                raise LockstepError(f"--venv: {rev} has no {LOCK_PATH} to build from")
-            bin_dir = build_venv(tree / LOCK_PATH, tree, lambda m: click.echo(m, err=True))
-        for step in dvc_commands(checkout_only, pull):
-            status = stream(step, tree, run_env(tree, bin_dir))
-            if status != 0 and not checkout_only:
-                raise LockstepError(
-                    f"the pipeline at {rev} failed ({' '.join(step[:2])} exited {status}, output "
-                    "above); --keep keeps the worktree to inspect"
-                )
+        run_pipeline(tree, rev, env_lock if use_venv else None, checkout_only, pull)
         rows = judge(
             compare(stages, tree), tree, find, tol, lambda m: model_rows(stages, m, find, target)
         )
