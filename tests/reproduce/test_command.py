@@ -199,6 +199,15 @@ def test_judge_opens_only_outputs_whose_bytes_differ(tmp_path):
     assert judged[0].verdict.max_difference == pytest.approx(1e-7)
 
 
+def test_a_card_naming_an_equivalent_output_by_hash_is_equivalent(tmp_path):
+    (tmp_path / "m.json").write_text('{"auc": 0.8000001}')
+    (tmp_path / "card.md").write_text(f"model: {'2' * 32}\n")
+    rows = [Row("train", "m.json", "1" * 32, "2" * 32), Row("card", "card.md", "3" * 32, "4" * 32)]
+    committed = {"m.json": b'{"auc": 0.8}', "card.md": f"model: {'1' * 32}\n".encode()}
+    judged = judge(rows, tmp_path, lambda p, m: committed[p], Tolerances(), lambda m: None)
+    assert [r.outcome for r in judged] == ["equivalent", "equivalent"]
+
+
 def test_cache_lookup_returns_committed_bytes_only_when_their_md5_matches(tmp_path):
     data = b"committed model"
     md5 = hashlib.md5(data).hexdigest()

@@ -175,3 +175,16 @@ def test_tolerances_must_be_non_negative_numbers():
         Tolerances(absolute=-1.0)
     with pytest.raises(LockstepError, match=r"reproduce\.probability"):
         Tolerances(probability=float("nan"))
+
+
+def test_hashes_of_equivalent_upstream_outputs_are_mapped_in_texts_and_documents():
+    old, new = "7974c0a1ee8d926b230603f677e08dbb", "02fcdc12447c1d8a9ad2527b89f91b16"
+    card = f"- `models/model.skops`: `{old}`\nroc_auc 0.8412\n".encode()
+    again = f"- `models/model.skops`: `{new}`\nroc_auc 0.8412\n".encode()
+    assert judge_output("card.md", card, again, TOL, None).verdict == DIFFERENT
+    mapped = judge_output("card.md", card, again, TOL, None, {old: new})
+    assert mapped.verdict == EQUIVALENT and mapped.note == "names equivalent outputs' hashes"
+    other = f"- `models/model.skops`: `{'0' * 32}`\nroc_auc 0.8412\n".encode()
+    assert judge_output("card.md", card, other, TOL, None, {old: new}).verdict == DIFFERENT
+    lineage = judge_output("l.json", doc(model=old), doc(model=new), TOL, None, {old: new})
+    assert lineage.verdict == EQUIVALENT

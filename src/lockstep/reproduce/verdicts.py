@@ -195,9 +195,19 @@ DOCUMENTS, TABLES, TEXTS = (".json", ".yaml", ".yml"), (".parquet",), (".md", ".
 
 
 def judge_output(
-    path: str, committed: bytes | None, reproduced: bytes | None, tol: Tolerances, features: Any
+    path: str,
+    committed: bytes | None,
+    reproduced: bytes | None,
+    tol: Tolerances,
+    features: Any,
+    renames: dict[str, str] | None = None,
 ) -> Verdict:
-    """The verdict on one output file; ``features`` are the rows a model is scored on (or None)."""
+    """The verdict on one output file; ``features`` are the rows a model is scored on (or None).
+
+    ``renames`` maps the locked hash of each upstream output judged equivalent to its reproduced
+    hash: a text or document that names such an output by hash (the model card's lineage) is
+    compared as if it named the reproduced one.
+    """
     if reproduced is None:
         return Verdict(DIFFERENT, None, "not reproduced")
     if committed == reproduced:
@@ -209,13 +219,18 @@ def judge_output(
         if features is None:
             return Verdict(DIFFERENT, None, "no committed feature rows to score the models on")
         return compare_models(committed, reproduced, features, tol)
-    if suffix in DOCUMENTS:
-        return compare_documents(committed, reproduced, tol)
     if suffix in TABLES:
         return _compare_parquet(committed, reproduced, tol)
-    if suffix in TEXTS:
-        return compare_text(committed, reproduced, tol)
-    return Verdict(DIFFERENT, None, "bytes differ (no equivalence rule for this kind of file)")
+    if suffix not in DOCUMENTS + TEXTS:
+        return Verdict(DIFFERENT, None, "bytes differ (no equivalence rule for this kind of file)")
+    mapped = committed
+    for old, new in (renames or {}).items():
+        mapped = mapped.replace(old.encode("ascii"), new.encode("ascii"))
+    compare = compare_documents if suffix in DOCUMENTS else compare_text
+    verdict = compare(mapped, reproduced, tol)
+    if mapped != committed and verdict.ok:
+        return Verdict(verdict.verdict, verdict.max_difference, "names equivalent outputs' hashes")
+    return verdict
 
 
 def _compare_parquet(committed: bytes, reproduced: bytes, tol: Tolerances) -> Verdict:

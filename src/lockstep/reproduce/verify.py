@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..io import file_hash
-from .verdicts import DIFFERENT, IDENTICAL, Tolerances, Verdict, judge_output
+from .verdicts import DIFFERENT, EQUIVALENT, IDENTICAL, Tolerances, Verdict, judge_output
 
 MISSING = "missing"
 
@@ -135,8 +135,12 @@ def model_rows(stages: dict[str, Any], model: str, find: Lookup, target: str | N
 
 
 def judge(rows: list[Row], root: Path, find: Lookup, tol: Tolerances, features: Any) -> list[Row]:
-    """Each row with its verdict; only outputs whose bytes differ are opened and compared."""
-    out = []
+    """Each row with its verdict; only outputs whose bytes differ are opened and compared.
+
+    Rows come in dependency order, so an output that names an upstream output by hash (the
+    model card's lineage) is judged knowing which upstream outputs were equivalent."""
+    out: list[Row] = []
+    renames: dict[str, str] = {}
     for row in rows:
         path = root / row.path
         if row.match or row.expected.endswith(".dir") or not path.is_file():
@@ -144,7 +148,9 @@ def judge(rows: list[Row], root: Path, find: Lookup, tol: Tolerances, features: 
             continue
         committed = find(row.path, row.expected)
         rows_for = features(row.path) if row.path.endswith(".skops") else None
-        verdict = judge_output(row.path, committed, path.read_bytes(), tol, rows_for)
+        verdict = judge_output(row.path, committed, path.read_bytes(), tol, rows_for, renames)
+        if verdict.verdict == EQUIVALENT:
+            renames[row.expected] = row.got
         out.append(replace(row, verdict=verdict))
     return out
 
