@@ -159,7 +159,9 @@ def output_entries(rows: list[Row], tree: Path, find: Lookup) -> list[dict[str, 
                 "committed_sha256": committed,
                 "reproduced_sha256": reproduced,
                 "verdict": row.outcome,
-                "max_difference": _finite(verdict.max_difference) if verdict else 0.0,
+                "max_difference": _finite(verdict.max_difference)
+                if verdict
+                else (0.0 if row.match else None),
                 "note": verdict.note if verdict else "",
             }
         )
