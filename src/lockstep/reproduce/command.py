@@ -1,11 +1,13 @@
-"""`lockstep reproduce REV`: re-run a past commit's pipeline in a worktree, verify every hash.
+"""`lockstep reproduce REV`: re-run a past commit's pipeline in a worktree, judge every output.
 
 REV is a SHA, branch or tag, or a registry name (``churn-model@v1.0.0``, ``churn-model#prod``)
 resolved by the registry's own rules. The pipeline runs in a detached ``git worktree`` in a temp
 folder, never in the user's workspace; that worktree shares this repository's DVC cache and
 remotes through its ``.dvc/config.local``. Stages run with ``--force --no-run-cache`` (the run
 cache would restore outputs instead of computing them) and REV's own code on ``PYTHONPATH``. Every
-output is then hashed from its bytes and compared with REV's dvc.lock.
+output is then hashed from its bytes and compared with REV's dvc.lock; one whose bytes differ is
+judged identical/equivalent/different by meaning (``verdicts``, tolerances from the workspace's
+``reproduce`` params). ``--attest`` stores the outcome as an in-toto record (``attest``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 Hashes are computed here from the files themselves (md5 of the bytes, as DVC 3 records them;
 ``<md5>.dir`` for a folder, as DVC builds it), never taken from DVC's state database, so a file
-restored from a damaged cache object cannot pass for the one that was locked.
+restored from a damaged cache object cannot pass for the one that was locked. An output whose
+bytes differ is then judged (``verdicts``) against the committed bytes, found in Git or the DVC
+cache and trusted only when their md5 is the locked one.
 """
 
 from __future__ import annotations
