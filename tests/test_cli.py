@@ -16,9 +16,9 @@ from click.testing import CliRunner
 
 from lockstep.cli import COMMANDS, main
 from lockstep.compose import compose
+from lockstep.contract.pseudonym import pseudonymize
 from lockstep.io import sha256_file
 from lockstep.models import load_model
-from lockstep.stages.ingest import pseudonymize
 from tests.conftest import ROOT, run
 from tests.helpers.tiny import DERIVED, data_dict, params, raw_frame, write_params
 

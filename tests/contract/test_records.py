@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lockstep.contract.pseudonym import pseudonymize
 from lockstep.contract.records import check_records
 from lockstep.contract.schema import build_schema
-from lockstep.stages.ingest import pseudonymize
 from tests.helpers.tiny import data_config, raw_frame
 
 KEY = b"records-test-key"

@@ -10,10 +10,10 @@ from sklearn import metrics as skm
 
 from lockstep import bootstrap
 from lockstep.errors import LockstepError
+from lockstep.registry.cli import render
 from lockstep.registry.events import ASSIGN, REGISTER, UNASSIGN, Event, build, bump, parse_tag, rows
 from lockstep.registry.fetch import card_text, requirements, resolve
 from lockstep.registry.policy import Policy, change_level, decide
-from lockstep.registry.tags import render
 
 A = "churn-model"
 DIRECTIONS = {"roc_auc": "higher", "pr_auc": "higher", "log_loss": "lower", "brier": "lower"}

@@ -11,15 +11,15 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("prometheus_client")
 
-from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from lockstep.models import dumps_model
-from lockstep.serve.app import command, create_app
+from lockstep.serve.app import create_app
 from lockstep.serve.predlog import PredictionLog
 from lockstep.serve.sources import DirSource, StageSource, route
+from tests.helpers.cli import invoke
+from tests.helpers.models import fitted
 from tests.helpers.tiny import params, raw_frame, write_params
-from tests.test_models import fitted
 
 
 def model_dir(folder: Path, version: str, family: str = "logistic_regression") -> Path:
@@ -254,9 +254,9 @@ def test_stage_source_loads_through_the_registry(tmp_path, monkeypatch):
 
 
 def test_command_needs_exactly_one_model_source():
-    result = CliRunner().invoke(command, [])
+    result = invoke("serve", [])
     assert result.exit_code != 0 and "exactly one of --stage or --model" in result.output
-    result = CliRunner().invoke(command, ["--stage", "prod", "--model", "m"])
+    result = invoke("serve", ["--stage", "prod", "--model", "m"])
     assert result.exit_code != 0
 
 
@@ -298,10 +298,10 @@ def test_serve_exits_at_once_when_there_is_nothing_to_serve(tmp_path, monkeypatc
     monkeypatch.chdir(repo)
     started = []
     monkeypatch.setattr("uvicorn.run", lambda *a, **k: started.append(a))
-    no_version = CliRunner().invoke(command, ["--stage", "nope", "--artifact", "churn-model"])
+    no_version = invoke("serve", ["--stage", "nope", "--artifact", "churn-model"])
     assert no_version.exit_code == 1
     assert "no version of churn-model is in stage 'nope'" in no_version.output
-    no_folder = CliRunner().invoke(command, ["--model", str(tmp_path / "missing")])
+    no_folder = invoke("serve", ["--model", str(tmp_path / "missing")])
     assert no_folder.exit_code == 1
     assert "model.skops not found: nothing to serve" in no_folder.output
     assert started == []  # the server never started

@@ -7,7 +7,7 @@ from lockstep.metrics, i.e. from the ``metrics`` section of params.yaml.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from ..errors import LockstepError
 from ..metric_rules import improvement
@@ -24,6 +24,7 @@ class Refused(LockstepError):
 
 @dataclass(frozen=True)
 class Policy:
+    SECTION: ClassVar[str] = "promote"
     artifact: str = "churn-model"
     primary_metric: str = "roc_auc"
     min_improvement: float = 0.0
