@@ -21,6 +21,7 @@ from ..errors import LockstepError
 from ..features import FeaturizeParams
 from ..io import read_parquet, rounded, write_bytes, write_json
 from ..models import check_scorer, dumps_model, labels, make_estimator, make_pipeline
+from ..numerics import check as numerics_check
 from ..options import params_option
 from ..paths import CV_FILE, MODEL_FILE, TRAIN_FEATURES
 
@@ -79,3 +80,6 @@ def command(params_path: str, input_path: str, model_path: str, metrics: str) ->
     write_json(metrics, report)
     summary = ", ".join(f"{k} {v['mean']:.4f}±{v['std']:.4f}" for k, v in report["cv"].items())
     click.echo(f"train: {report['folds']}-fold CV {summary} -> {model_path}")
+    warning = numerics_check()
+    if warning:
+        click.echo(f"lockstep: warning: {warning}", err=True)
