@@ -1,4 +1,4 @@
-"""lockstep.params: conf/ composed into params.yaml, and the check that it is current."""
+"""lockstep.compose: conf/ composed into params.yaml, and the check that it is current."""
 
 from __future__ import annotations
 

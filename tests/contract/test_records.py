@@ -1,4 +1,4 @@
-"""lockstep.records: records sent to `lockstep serve`, checked against the data contract."""
+"""lockstep.contract.records: records sent to `lockstep serve`, checked against the contract."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lockstep.errors import LockstepError
+from lockstep.paths import METRICS_FILE
 from lockstep.review import gate, revisions
 from lockstep.review.revisions import Snapshot
 from tests.helpers.cli import invoke
@@ -67,10 +68,7 @@ def test_config_errors_name_the_key():
 def test_command_exit_code(monkeypatch, head, code, text):
     def fake_load(revs, root=".", files=()):
         values = {"main": 0.8, "workspace": head}
-        return {
-            r: Snapshot(r, r, {revisions.METRICS_FILE: {"roc_auc": values[r]}}, PARAMS)
-            for r in revs
-        }
+        return {r: Snapshot(r, r, {METRICS_FILE: {"roc_auc": values[r]}}, PARAMS) for r in revs}
 
     monkeypatch.setattr(revisions, "load", fake_load)
     result = invoke("gate", ["--base", "main"])

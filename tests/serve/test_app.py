@@ -1,4 +1,4 @@
-"""lockstep.serve: the HTTP contract through FastAPI's TestClient, on a model fitted here."""
+"""lockstep.serve.app: the HTTP contract through FastAPI's TestClient, on a model fitted here."""
 
 from __future__ import annotations
 

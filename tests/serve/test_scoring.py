@@ -1,4 +1,4 @@
-"""lockstep.scoring: the array path scores exactly as the saved Pipeline does, for every family."""
+"""lockstep.serve.scoring: the array path scores as the saved Pipeline does, for every family."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The promotion policy (params section ``promote``) and the champion/challenger decision.
 
 Pure functions: metrics, params and directions in, a Decision out. "Better" and "worse" come
-from lockstep.metrics, i.e. from the ``metrics`` section of params.yaml.
+from lockstep.metric_rules, i.e. from the ``metrics`` section of params.yaml.
 """
 
 from __future__ import annotations
