@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from lockstep.registry.cli import render
 from lockstep.registry.events import REGISTER, Event, build
 from lockstep.registry.notes import read_note, records, write_note
-from lockstep.registry.tags import render
 
 IDENTITY = {
     "GIT_AUTHOR_NAME": "t",

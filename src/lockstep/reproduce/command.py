@@ -36,9 +36,8 @@ def git(args: list[str], cwd: Path) -> str:
 
 def resolve_rev(repo: Any, rev: str) -> str:
     """The commit SHA of a SHA, branch, tag or registry name (artifact@vX.Y.Z, artifact#stage)."""
-    from ..registry.events import ASSIGN, REGISTER, build, parse_tag
+    from ..registry.events import ASSIGN, REGISTER, build, parse_tag, read_events
     from ..registry.fetch import resolve
-    from ..registry.tags import read_events
 
     spec = parse_tag(rev)
     if spec and spec.counter is None and spec.action in (REGISTER, ASSIGN):
@@ -125,12 +124,14 @@ def run_env(tree: Path, bin_dir: Path) -> dict[str, str]:
 
 def tolerances(root: Path) -> Any:
     """The ``reproduce`` section of the workspace's params.yaml (defaults when it has none)."""
-    from ..config import build, load_params
+    from ..config import load_params, read_section
     from .verdicts import Tolerances
 
     path = root / "params.yaml"
     params = load_params(path) if path.exists() else {}
-    return build(Tolerances, params.get("reproduce") or {}, "reproduce")
+    if Tolerances.SECTION not in params:
+        return Tolerances()
+    return read_section(Tolerances, params, path)
 
 
 def conclude(rows: list[Any], rev: str, sha: str, exact: bool, why: str) -> None:
@@ -200,7 +201,7 @@ def command(
     different (with --exact: when all are identical); otherwise names the first stage whose
     outputs differ. --attest stores an in-toto record on REV under refs/notes/lockstep.
     """
-    from ..registry.tags import open_repo, read_at, yaml_at
+    from ..gitrepo import open_repo, read_at, yaml_at
     from .attest import output_entries, record
     from .envlock import LOCK_PATH, check_env
     from .verify import cache_lookup, compare, judge, load_lock, model_rows, table

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from zipfile import BadZipFile
 
 from ..errors import LockstepError
@@ -29,6 +29,7 @@ _NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 class Tolerances:
     """How far a number may stray and still mean the same (the ``reproduce`` params section)."""
 
+    SECTION: ClassVar[str] = "reproduce"
     probability: float = 1e-9
     absolute: float = 1e-6
     relative: float = 1e-9
