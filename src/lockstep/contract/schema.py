@@ -6,7 +6,7 @@ A user brings their own tabular dataset by writing one YAML file; nothing here i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -69,6 +69,7 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class DataConfig:
+    SECTION: ClassVar[str] = "data"
     name: str
     source: SourceSpec
     target: str

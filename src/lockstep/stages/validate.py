@@ -18,11 +18,13 @@ import pandas as pd
 import pandera.errors
 from tabulate import tabulate
 
-from ..config import build, load_params, section
+from ..config import build, load_params, read_section, section
 from ..contract.schema import DataConfig, split_extra_columns, summarize_failures, validate_frame
 from ..contract.text import cut, cut_repr
 from ..errors import LockstepError
 from ..io import read_parquet, write_json, write_parquet
+from ..options import params_option
+from ..paths import VALIDATED_DATA, VALIDATION_FILE
 
 
 @dataclass(frozen=True)
@@ -83,14 +85,14 @@ def load_needs(params: dict) -> Needs:
 
 
 @click.command("validate")
-@click.option("--params", "params_path", default="params.yaml", show_default=True)
+@params_option()
 @click.option("--input", "input_path", default=None, help="Default: data/raw/<data.name>.parquet")
-@click.option("--output", default="data/validated.parquet", show_default=True)
-@click.option("--report", "report_path", default="reports/validation.json", show_default=True)
+@click.option("--output", default=VALIDATED_DATA, show_default=True)
+@click.option("--report", "report_path", default=VALIDATION_FILE, show_default=True)
 def command(params_path: str, input_path: str | None, output: str, report_path: str) -> None:
     """Check raw data against the data contract; stop the pipeline on any failure."""
     params = load_params(params_path)
-    cfg = build(DataConfig, section(params, "data"), "data")
+    cfg = read_section(DataConfig, params)
     input_path = input_path or f"data/raw/{cfg.name}.parquet"
     validated, report = validate(read_parquet(input_path), cfg, load_needs(params))
     for column in report["dropped_columns"]:
