@@ -26,7 +26,7 @@ PLOTS_DIR = "reports/plots"
 PLOT_FILES = (f"{PLOTS_DIR}/roc.json", f"{PLOTS_DIR}/precision_recall.json")
 MODEL_CARD = "reports/model_card.md"
 DRIFT_FILE = "reports/drift.json"
-PREDICTIONS_DIR = "reports/predictions"
+PREDICTIONS_DIR = "logs/predictions"  # git-ignored: pseudonymized ids and full feature rows
 
 
 def raw_data(name: str) -> str:

@@ -374,3 +374,15 @@ def test_a_boolean_id_is_refused_not_hashed_as_text(client, value):
     assert response.json()["errors"] == [
         {"record": 1, "field": "customer_id", "message": f"must be text, not {str(value).lower()}"}
     ]
+
+
+@pytest.mark.parametrize("path", ["predictions.jsonl", "predictions.1.jsonl"])
+def test_the_default_prediction_log_is_git_ignored_and_outside_reports(path):
+    import subprocess
+
+    from lockstep.paths import PREDICTIONS_DIR
+    from tests.conftest import ROOT
+
+    assert not PREDICTIONS_DIR.startswith("reports/")  # reports/ is kept in Git
+    ignored = subprocess.run(["git", "check-ignore", "-q", f"{PREDICTIONS_DIR}/{path}"], cwd=ROOT)
+    assert ignored.returncode == 0
