@@ -157,7 +157,7 @@ class State:
         self._lock = threading.Lock()
 
     def _prepare(self, loaded: Loaded) -> Loaded:
-        from ..stages.ingest import pseudonym_key
+        from ..contract.pseudonym import pseudonym_key
 
         if not self.pseudonymized and loaded.data.pseudonymize.columns:
             loaded.key = pseudonym_key(loaded.data.pseudonymize)
