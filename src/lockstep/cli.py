@@ -43,6 +43,18 @@ COMMANDS = {
         "lockstep.monitor.drift:command",
         "Per-column and score drift of a batch vs reference.",
     ),
+    "outcomes": (
+        "lockstep.monitor.outcomes:command",
+        "Add ground-truth labels to the outcome store.",
+    ),
+    "monitor": (
+        "lockstep.monitor.command:command",
+        "Live performance, concept drift and A/B verdict from logged predictions + outcomes.",
+    ),
+    "alert": (
+        "lockstep.monitor.alert:command",
+        'Create, update or close the one "lockstep monitor" GitHub issue.',
+    ),
     "reproduce": (
         "lockstep.reproduce.command:command",
         "Re-run a past commit's pipeline in a worktree; verify every hash.",

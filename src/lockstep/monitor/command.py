@@ -1,0 +1,120 @@
+"""The `lockstep monitor` command: read, report (``live``), write, print."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..config import build, load_params, section
+from ..contract.schema import DataConfig
+from ..errors import LockstepError
+from ..io import write_json
+from .config import MonitorParams, duration
+from .stats import rounded_tree
+
+DEFAULT_REFERENCE = "data/split/train.parquet"
+PLOTS_DIR = "reports/plots/monitoring"
+
+
+def since_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise LockstepError(f"--since '{text}' is not an ISO date or time (2026-11-01)") from exc
+
+
+def context(
+    params: dict[str, Any], reference: str | None, test_metrics: str | None, versions: list[str]
+) -> Any:
+    from ..metric_rules import directions
+    from .drift import DriftParams, conform, read_batch
+    from .live import Context
+    from .reference import test_metrics as resolve
+
+    data = build(DataConfig, section(params, "data"), "data")
+    cfg = build(MonitorParams, section(params, "monitor"), "monitor")
+    drift = build(DriftParams, params.get("drift") or {}, "drift")
+    if reference is None and Path(DEFAULT_REFERENCE).exists():
+        reference = DEFAULT_REFERENCE
+    ref = (
+        conform(read_batch(reference, "reference"), data, "reference", reference)
+        if (reference)
+        else None
+    )
+    primary = str((params.get("promote") or {}).get("primary_metric", "roc_auc"))
+    artifact = (params.get("promote") or {}).get("artifact")
+    tests = resolve(versions, ".", artifact, test_metrics)
+    return Context(data, cfg, directions(params), primary, tests, ref, drift)
+
+
+HEAD = ("window", "model", "version", "predictions", "labelled", "coverage")
+SHOWN = ("roc_auc", "brier", "precision", "recall")
+
+
+def table(result: dict[str, Any]) -> str:
+    """One row per window and model, then the status and the A/B verdict."""
+    from tabulate import tabulate
+
+    rows = []
+    for w in result["windows"]:
+        metrics = w.get("metrics") or {}
+        values = [(metrics.get(k) or {}).get("value") for k in SHOWN]
+        flags = [w.get("degraded", "-"), w.get("concept_drift", "-")]
+        rows.append([w["window"][:16], *(w[k] for k in HEAD[1:]), *values, *flags])
+    headers = [*HEAD, *SHOWN, "degraded", "concept"]
+    body = tabulate(rows, headers=headers, floatfmt=".4g", missingval="-")
+    ab = result.get("ab") or {}
+    verdict = f"; canary vs prod: {ab['verdict']}" if ab else ""
+    return f"{body}\n\nstatus: {result['status']}{verdict}"
+
+
+@click.command("monitor")
+@click.option("--window", default=None, help="Window length, e.g. 7d, 1d, 12h (monitor.window).")
+@click.option("--since", default=None, help="Only predictions from this ISO date/time on.")
+@click.option("--log-dir", default=None, help="Prediction log folder (monitor.log_dir).")
+@click.option("--store", default=None, help="Outcome store folder (monitor.store).")
+@click.option(
+    "--reference", default=None, help=f"Rows for input drift (default {DEFAULT_REFERENCE})."
+)
+@click.option("--test-metrics", default=None, help="Compare with this metrics.json instead.")
+@click.option("--output", default="reports/monitoring.json", show_default=True)
+@click.option("--plots-dir", default=PLOTS_DIR, show_default=True)
+@click.option("--params", "params_path", default="params.yaml", show_default=True)
+@click.option("--fail-on-alert", is_flag=True, help="Exit 1 when degraded or concept drift.")
+def command(
+    window: str | None,
+    since: str | None,
+    log_dir: str | None,
+    store: str | None,
+    reference: str | None,
+    test_metrics: str | None,
+    output: str,
+    plots_dir: str,
+    params_path: str,
+    fail_on_alert: bool,
+) -> None:
+    """Join the prediction log with outcomes: live metrics, degradation, concept drift, A/B."""
+    from .live import report
+    from .logs import read_predictions
+    from .outcomes import read_store
+
+    params = load_params(params_path)
+    cfg = build(MonitorParams, section(params, "monitor"), "monitor")
+    width = duration(window or cfg.window, "--window")
+    predictions, log_counts = read_predictions(log_dir or cfg.log_dir)
+    outcomes = read_store(store or cfg.store)
+    ctx = context(params, reference, test_metrics, sorted(predictions["version"].unique()))
+    result, plots = report(predictions, outcomes, log_counts, ctx, since_time(since), width)
+    result["window"] = window or cfg.window
+    result = rounded_tree(result, 12)
+    write_json(output, result)
+    for name, rows in plots.items():
+        write_json(f"{plots_dir}/{name}.json", rounded_tree(rows, 12))
+    click.echo(table(result))
+    if fail_on_alert and (result["degraded"] or result["concept_drift"]):
+        raise click.exceptions.Exit(1)
