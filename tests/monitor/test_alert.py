@@ -129,7 +129,8 @@ def report(tmp_path, status: str) -> str:
 
 
 def alert(github, path):
-    args = ["alert", path, "--repo", REPO, "--api-url", github.url, "--retries", "2"]
+    args = ["alert", path, "--repo", REPO, "--api-url", github.url]
+    args += ["--retries", "2", "--backoff", "0"]
     return CliRunner().invoke(main, args, env={"GITHUB_TOKEN": "t0k"})
 
 

@@ -222,3 +222,23 @@ def test_render_and_model_get_helpers():
         resolve(registry, "prod", "v0.1.0")
     pyproject = b'[project]\ndependencies = ["numpy==2.0", "Click==8.0"]\n'
     assert requirements(pyproject) == "Click==8.0\nnumpy==2.0\n"
+
+
+def test_live_ab_verdict_is_evidence_and_a_worse_canary_is_refused():
+    from lockstep.registry.policy import Decision, with_ab_evidence
+
+    ab = {
+        "metric": "roc_auc",
+        "prod": 0.84,
+        "canary": 0.80,
+        "difference": -0.04,
+        "interval": [-0.06, -0.02],
+        "p_value": 0.001,
+        "verdict": "worse",
+    }
+    refused = with_ab_evidence(Decision(True, [], []), ab, "monitoring.json")
+    assert not refused.promote and "canary is worse" in refused.reasons[0]
+    kept = with_ab_evidence(Decision(True, [], []), {**ab, "verdict": "indistinguishable"}, "m")
+    assert kept.promote and "indistinguishable ok" in kept.lines[0]
+    unused = with_ab_evidence(Decision(True, [], []), {"verdict": "not enough labels"}, "m")
+    assert unused.promote and "not used" in unused.lines[0]

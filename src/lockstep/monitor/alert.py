@@ -95,6 +95,9 @@ def sync(
 )
 @click.option("--run-url", default=None, help="Link to the workflow run, shown in the issue.")
 @click.option("--retries", type=click.IntRange(0, 10), default=4, show_default=True)
+@click.option(
+    "--backoff", type=click.FloatRange(0), default=2.0, show_default=True, help="Seconds."
+)
 @click.option("--dry-run", is_flag=True, help="Print the issue body; change nothing.")
 def command(
     report: str,
@@ -103,6 +106,7 @@ def command(
     author: str,
     run_url: str | None,
     retries: int,
+    backoff: float,
     dry_run: bool,
 ) -> None:
     """Create, update or close the one "lockstep monitor" issue from REPORT (monitoring.json)."""
@@ -119,6 +123,6 @@ def command(
     if not token:
         raise LockstepError("GITHUB_TOKEN is not set: the job needs a token with issues: write")
     log = lambda message: click.echo(f"alert: {message}", err=True)  # noqa: E731
-    client = Client(token, api_url, retries=retries, log=log)
+    client = Client(token, api_url, retries=retries, backoff=backoff, log=log)
     action, issue = sync(client, repo, result, author, text)
     click.echo(f"alert: {action} {(issue or {}).get('html_url', '')}".rstrip())

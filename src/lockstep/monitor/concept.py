@@ -15,8 +15,8 @@ longer matching the rates observed, while the inputs themselves did not drift:
   ``calibration_margin``: a segment whose churn doubled has O ≈ 2E.
 - Spiegelhalter's z (calibration of the whole score range) and the Hosmer–Lemeshow statistic
   (deciles of the score, g degrees of freedom on data the model was not fitted on) are reported
-  alongside, not used to decide: both flag the small miscalibration any fitted model has on its
-  own test rows once n is large, which is not a change.
+  alongside, not used to decide: they test against perfect calibration with no margin, so a large
+  window flags shortfalls too small to act on, and they do not say where calibration moved.
 Inputs are compared with the reference rows by `lockstep drift`'s tests; when they drifted too,
 the window is reported as data drift (the two cannot be told apart from labels alone).
 """

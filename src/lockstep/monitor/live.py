@@ -101,17 +101,21 @@ def ab_verdict(frame: pd.DataFrame, ctx: Context) -> dict[str, Any] | None:
         r: (a["y"].to_numpy(dtype=int), a["score"].to_numpy(dtype=float)) for r, a in arms.items()
     }
     cfg = ctx.cfg
-    return ab.verdict(
-        pairs["prod"],
-        pairs["canary"],
-        ctx.primary,
-        ctx.directions.get(ctx.primary, "higher"),
-        cfg.bootstrap_samples,
-        cfg.confidence,
-        cfg.seed,
-        cfg.ab_min_effect,
-        cfg.ab_power,
-    )
+    versions = {r: sorted(set(a["version"])) for r, a in arms.items()}
+    return {
+        "versions": versions,
+        **ab.verdict(
+            pairs["prod"],
+            pairs["canary"],
+            ctx.primary,
+            ctx.directions.get(ctx.primary, "higher"),
+            cfg.bootstrap_samples,
+            cfg.confidence,
+            cfg.seed,
+            cfg.ab_min_effect,
+            cfg.ab_power,
+        ),
+    }
 
 
 def latest(rows: list[dict[str, Any]], role: str) -> dict[str, Any] | None:

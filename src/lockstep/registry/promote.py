@@ -24,7 +24,7 @@ from ..errors import LockstepError
 from ..metric_rules import directions
 from .events import Registry, Version, bump
 from .events import build as build_registry
-from .policy import Decision, Policy, Refused, change_level, decide
+from .policy import Decision, Policy, Refused, change_level, decide, with_ab_evidence
 from .tags import create_tag, json_at, next_counter, open_repo, read_events, yaml_at
 
 STAGES = ("staging", "prod")
@@ -64,6 +64,16 @@ def snapshot(repo: Any, commit: str) -> dict[str, Any]:
         "params": yaml_at(repo, commit, "params.yaml"),
         "ingest": json_at(repo, commit, "reports/ingest.json") or {},
     }
+
+
+def live_ab(path: str) -> dict[str, Any] | None:
+    """The ``ab`` verdict of a monitoring.json written by `lockstep monitor`."""
+    import json
+
+    file = Path(path)
+    if not file.is_file():
+        raise LockstepError(f"promote.ab_evidence: {path} not found (run `lockstep monitor`)")
+    return json.loads(file.read_text(encoding="utf-8")).get("ab")
 
 
 def plan_promotion(
@@ -135,6 +145,8 @@ def command(stage: str, dry_run: bool, params_path: str) -> None:
         policy = build(Policy, section(rules, "promote"), "promote")
     passed = bool(candidate["validation"].get("passed"))
     decision = decide(policy, directions(rules), candidate["metrics"], base, passed)
+    if policy.ab_evidence:
+        decision = with_ab_evidence(decision, live_ab(policy.ab_evidence), policy.ab_evidence)
     if existing is not None:
         version, level = existing.version, "already registered"
     else:
