@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -131,3 +132,46 @@ def test_already_pseudonymized_ids_are_not_hashed_again(workdir):
     rows = outcome_rows(hashed(IDS[:2]), ["Yes", "No"], LATER)
     assert add(workdir, rows, "o.csv", "--pseudonymized").exit_code == 0
     assert sorted(read_store(workdir / "store")["id"]) == sorted(hashed(IDS[:2]))
+
+
+def test_export_writes_contract_rows_or_says_how_many_labels_are_missing(tmp_path):
+    from tests.helpers.tiny import raw_frame
+
+    raw = raw_frame()
+    features = json.loads(raw.drop(columns=["customer_id", "churn"]).to_json(orient="records"))
+    write_params(tmp_path / "params.yaml", monitor_params(tmp_path))
+    ids = raw["customer_id"].tolist()
+    write_log(tmp_path / "logs", ids, np.linspace(0.1, 0.9, 20), features=features)
+    assert add(tmp_path, outcome_rows(ids[:12], raw["churn"].tolist()[:12], LATER)).exit_code == 0
+    export = [
+        "outcomes",
+        "export",
+        "--params",
+        str(tmp_path / "params.yaml"),
+        "--output",
+        str(tmp_path / "feedback.parquet"),
+    ]
+    refused = CliRunner().invoke(main, [*export, "--min-labels", "15"])
+    assert refused.exit_code == 1 and "needs at least 15 (3 more" in refused.output
+    assert not (tmp_path / "feedback.parquet").exists()
+    assert CliRunner().invoke(main, [*export, "--min-labels", "12"]).exit_code == 0
+    rows = pd.read_parquet(tmp_path / "feedback.parquet")
+    assert list(rows.columns) == list(raw.columns) and len(rows) == 12
+    expected = raw.head(12).assign(customer_id=hashed(ids[:12]))
+    pd.testing.assert_frame_equal(
+        rows.sort_values("customer_id").reset_index(drop=True),
+        expected.sort_values("customer_id").reset_index(drop=True),
+        check_dtype=False,
+    )
+
+
+def test_torn_and_foreign_log_lines_are_skipped_and_counted(workdir):
+    from lockstep.monitor.logs import read_predictions
+
+    log = workdir / "logs" / "predictions.jsonl"
+    whole = log.read_text()
+    log.write_text(whole + '{"ts": "2026-11-02T00:00:00.000+00:00", "model": "pr\n' + "[1, 2]\n")
+    (workdir / "logs" / "predictions.1.jsonl").write_text(whole.splitlines()[0] + "\n")
+    frame, counts = read_predictions(workdir / "logs")
+    assert counts == {"records": 11, "skipped_lines": 2, "files": 2}
+    assert frame["ts"].is_monotonic_increasing
