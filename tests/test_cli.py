@@ -337,3 +337,11 @@ def test_an_unexpected_error_is_one_line_unless_debugging(tmp_path, monkeypatch)
     monkeypatch.setenv("LOCKSTEP_DEBUG", "1")
     result = CliRunner().invoke(main, ["split"])
     assert isinstance(result.exception, RuntimeError)
+
+
+def test_the_params_option_is_found_where_click_would_find_it():
+    from lockstep.cli import params_option
+
+    assert params_option(["--input", "x", "--params", "p.yaml"]) == "p.yaml"
+    assert params_option(["--params=q.yaml"]) == "q.yaml"
+    assert params_option(["--input", "x"]) == "params.yaml"

@@ -65,6 +65,16 @@ COMMANDS = {
 NUMERIC_COMMANDS = frozenset({"train", "evaluate", "model_card", "reproduce"})
 
 
+def params_option(args: list[str]) -> str:
+    """The value of a command's ``--params`` option in ``args``, or the default params.yaml."""
+    for i, arg in enumerate(args):
+        if arg == "--params" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--params="):
+            return arg.split("=", 1)[1]
+    return "params.yaml"
+
+
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
@@ -73,13 +83,20 @@ class LazyGroup(click.Group):
         if name not in COMMANDS:
             return None
         module, attribute = COMMANDS[name][0].split(":")
-        from .numerics import pin  # before the command's module can load numpy
-
-        try:
-            pin(warn=name in NUMERIC_COMMANDS)
-        except Exception as exc:  # a bad numerics section in params.yaml
-            raise click.ClickException(f"params.yaml: {exc}") from exc
         return getattr(importlib.import_module(module), attribute)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Pin the numeric environment from the command's params file before its module loads."""
+        from .numerics import pin
+
+        path = params_option(args[1:])
+        try:
+            pin(path, warn=bool(args) and args[0] in NUMERIC_COMMANDS)
+        except Exception as exc:  # a bad numerics section
+            raise click.ClickException(f"{path}: {exc}") from exc
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> object:
         """Turn an unexpected exception into a one-line error (LOCKSTEP_DEBUG=1 shows it whole)."""
