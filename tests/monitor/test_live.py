@@ -189,3 +189,50 @@ def test_ab_power_calculation_scales_with_the_effect_sought():
     # n grows as 1 / effect²: half the effect needs four times the labels
     total = [r["more_labels_needed"] + 1200 for r in (small, large)]
     assert total[0] / total[1] == pytest.approx(4, rel=0.01)
+
+
+def test_monitor_command_writes_the_same_bytes_twice_and_fails_on_alert(tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from lockstep.cli import main
+    from tests.helpers.monitoring import monitor_params, write_log
+    from tests.helpers.tiny import write_params
+
+    monkeypatch.chdir(tmp_path)  # no training split here: input drift is not checked
+    frame = logged(300, 41)
+    write_params(tmp_path / "params.yaml", monitor_params(tmp_path, min_labels=50))
+    ids = frame["id"].tolist()
+    features = [{"contract": c} for c in frame["contract"]]
+    write_log(tmp_path / "logs", ids, frame["score"].to_numpy(), features=features)
+    rows = [
+        {"customer_id": i, "churn": "Yes" if t else "No", "observed_at": "2026-12-01"}
+        for i, t in zip(ids, frame["truth"], strict=True)
+    ]
+    pd.DataFrame(rows).to_csv(tmp_path / "o.csv", index=False)
+    runner, params = CliRunner(), ["--params", str(tmp_path / "params.yaml")]
+    assert runner.invoke(main, ["outcomes", "add", str(tmp_path / "o.csv"), *params]).exit_code == 0
+    (tmp_path / "test.json").write_text(json.dumps({"roc_auc": 0.99, "brier": 0.01}))
+    args = [
+        "monitor",
+        *params,
+        "--test-metrics",
+        str(tmp_path / "test.json"),
+        "--output",
+        str(tmp_path / "m.json"),
+        "--plots-dir",
+        str(tmp_path / "plots"),
+    ]
+    first = runner.invoke(main, args)
+    assert first.exit_code == 0, first.output
+    written = (tmp_path / "m.json").read_bytes()
+    assert (
+        runner.invoke(main, args).exit_code == 0 and (tmp_path / "m.json").read_bytes() == written
+    )
+    result = json.loads(written)
+    assert result["degraded"] and result["test_metrics"]["v1.0.0"]["source"].endswith("test.json")
+    assert (
+        json.loads((tmp_path / "plots/performance.json").read_text())[0]["model"] == "prod v1.0.0"
+    )
+    assert runner.invoke(main, [*args, "--fail-on-alert"]).exit_code == 1

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..contract.schema import DataConfig
+from ..errors import LockstepError
 from . import ab, concept, performance
 from .config import MonitorParams
 
@@ -41,7 +42,10 @@ def input_drift(group: pd.DataFrame, ctx: Context) -> dict[str, Any] | None:
         return None
     from .drift import compare, conform
 
-    current = conform(group, ctx.data, "window", "the prediction log")
+    try:
+        current = conform(group, ctx.data, "window", "the prediction log")
+    except LockstepError as exc:  # a log without the inputs: drift cannot be judged
+        return {"dataset_drift": None, "not_checked": str(exc)}
     result = compare(ctx.reference, current, ctx.data, ctx.drift)
     drifted = [c for c, r in result["columns"].items() if r["drifted"]]
     return {
@@ -176,8 +180,6 @@ def report(
     joined, join_counts = performance.join(predictions, outcomes)
     frame = performance.assign_windows(joined, since, width)
     if frame.empty:
-        from ..errors import LockstepError
-
         raise LockstepError(f"no logged prediction at or after {since}: nothing to monitor")
     rows = windows(frame, ctx)
     out = summarise(frame, rows, {"join": join_counts, "log": log_counts}, ctx)
