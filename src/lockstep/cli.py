@@ -45,7 +45,7 @@ COMMANDS = {
     ),
     "outcomes": (
         "lockstep.monitor.outcomes:command",
-        "Add ground-truth labels to the outcome store.",
+        "Ground-truth labels: add them to the outcome store, export labelled rows.",
     ),
     "monitor": (
         "lockstep.monitor.command:command",

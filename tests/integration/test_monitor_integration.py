@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from sklearn.metrics import roc_auc_score
 
 pytest.importorskip("fastapi")
@@ -45,25 +46,70 @@ def add_outcomes(project: Path, ids: list, labels: list, store: Path, logs: Path
     pd.DataFrame({"customer_id": ids, "churn": labels, "observed_at": when}).to_csv(
         path, index=False
     )
-    run(["lockstep", "outcomes", "add", str(path), "--pseudonymized", "--store", str(store),
-         "--log-dir", str(logs)], project)  # fmt: skip
+    run(
+        [
+            "lockstep",
+            "outcomes",
+            "add",
+            str(path),
+            "--pseudonymized",
+            "--store",
+            str(store),
+            "--log-dir",
+            str(logs),
+        ],
+        project,
+    )
 
 
 def monitor(project: Path, store: Path, logs: Path) -> dict:
     out = project.parent / f"{store.name}.json"
-    run(["lockstep", "monitor", "--window", "7d", "--store", str(store), "--log-dir", str(logs),
-         "--output", str(out), "--plots-dir", str(project.parent / "plots")], project)  # fmt: skip
+    run(
+        [
+            "lockstep",
+            "monitor",
+            "--window",
+            "7d",
+            "--store",
+            str(store),
+            "--log-dir",
+            str(logs),
+            "--output",
+            str(out),
+            "--plots-dir",
+            str(project.parent / "plots"),
+        ],
+        project,
+    )
     return json.loads(out.read_text())
 
 
+# The monitor settings this test is about, in its own copy (conf/ may tune them).
+MONITOR = {
+    "seed": 42,
+    "min_labels": 100,
+    "bootstrap_samples": 200,
+    "confidence": 0.95,
+    "alpha": 0.01,
+    "degradation": {"roc_auc": 0.05, "brier": 0.02},
+    "calibration_margin": 0.05,
+}
+
+
 def test_serve_outcomes_monitor_relabel_retrain(project):
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["monitor"] = {**params["monitor"], **MONITOR}  # no stage reads this section
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     logs = project.parent / "logs"
     rows = serve_test_rows(project, logs)
     ids, truth = rows["customer_id"].tolist(), rows["churn"].tolist()
     add_outcomes(project, ids, truth, project.parent / "true", logs)
     healthy = monitor(project, project.parent / "true", logs)
-    scored = score_test_rows(str(project / "params.yaml"), str(project / "models/model.skops"),
-                             str(project / "data/features/test.parquet"))  # fmt: skip
+    scored = score_test_rows(
+        str(project / "params.yaml"),
+        str(project / "models/model.skops"),
+        str(project / "data/features/test.parquet"),
+    )
     expected = roc_auc_score(scored.y, scored.proba)  # what evaluate computes on those rows
     assert abs(healthy["latest"]["prod"]["roc_auc"] - expected) <= 1e-9
     assert healthy["coverage"] == 1.0 and healthy["latest"]["prod"]["version"] == "v0.1.0"
@@ -82,12 +128,28 @@ def test_serve_outcomes_monitor_relabel_retrain(project):
     assert not window["input_drift"]["dataset_drift"]
 
     run(["git", "switch", "-q", "-c", "retrain/test"], project)
-    run(["lockstep", "outcomes", "export", "--store", str(project.parent / "relabelled"),
-         "--log-dir", str(logs), "--min-labels", "1000"], project)  # fmt: skip
+    run(
+        [
+            "lockstep",
+            "outcomes",
+            "export",
+            "--store",
+            str(project.parent / "relabelled"),
+            "--log-dir",
+            str(logs),
+            "--min-labels",
+            "1000",
+        ],
+        project,
+    )
     run(["dvc", "repro", "train"], project)  # retrain; evaluate and model_card are pr.yml's job
     commit_all(project, "retrain on labelled production rows")
     raw = pd.read_parquet(project / "data/raw/telco.parquet").set_index("customer_id")
     assert raw.index.is_unique and raw.index.str.fullmatch(r"[0-9a-f]{16}").all()
     assert raw.loc[ids, "churn"].tolist() == labels
+    train = pd.read_parquet(project / "data/split/train.parquet").set_index("customer_id")
+    fed = train.index.intersection(ids)
+    assert len(fed) > 0  # the split is random: some of the relabelled rows train the model
+    assert (train.loc[fed, "churn"] == raw.loc[fed, "churn"]).all()
     tracked = run(["git", "show", "--stat", "HEAD"], project).stdout
     assert "data/source/feedback.parquet" in tracked and "dvc.lock" in tracked
