@@ -44,7 +44,7 @@ COMMANDS = {
         "Per-column and score drift of a batch vs reference.",
     ),
     "outcomes": (
-        "lockstep.monitor.outcomes:command",
+        "lockstep.monitor.command:outcomes",
         "Ground-truth labels: add them to the outcome store, export labelled rows.",
     ),
     "monitor": (

@@ -1,4 +1,4 @@
-"""The `lockstep monitor` command: read, report (``live``), write, print."""
+"""The `lockstep monitor` and `lockstep outcomes` commands: read, report, write, print."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ..contract.schema import DataConfig
 from ..errors import LockstepError
 from ..io import write_json
 from .config import MonitorParams, duration
+from .feedback import export_command
 from .stats import rounded_tree
 
 DEFAULT_REFERENCE = "data/split/train.parquet"
@@ -118,3 +119,54 @@ def command(
     click.echo(table(result))
     if fail_on_alert and (result["degraded"] or result["concept_drift"]):
         raise click.exceptions.Exit(1)
+
+
+def summary(counts: dict[str, Any]) -> str:
+    from .outcomes import REJECTIONS
+
+    kinds = ["rows", "accepted", "duplicate", *REJECTIONS]
+    return "\n".join(f"  {k:<18} {counts[k]}" for k in kinds)
+
+
+@click.group("outcomes")
+def outcomes() -> None:
+    """Ground-truth labels for logged predictions (the outcome store)."""
+
+
+@outcomes.command("add")
+@click.argument("file")
+@click.option("--params", "params_path", default="params.yaml", show_default=True)
+@click.option("--store", default=None, help="Outcome store folder (default: monitor.store).")
+@click.option("--log-dir", default=None, help="Prediction log folder (default: monitor.log_dir).")
+@click.option("--pseudonymized", is_flag=True, help="Ids in FILE are already pseudonymized.")
+@click.option("--accept-partial", is_flag=True, help="Store the good rows despite rejections.")
+def add_command(
+    file: str,
+    params_path: str,
+    store: str | None,
+    log_dir: str | None,
+    pseudonymized: bool,
+    accept_partial: bool,
+) -> None:
+    """Check FILE (CSV, Parquet or JSONL: id, label, observed time) and append it to the store."""
+    params = load_params(params_path)
+    data = build(DataConfig, section(params, "data"), "data")
+    cfg = build(MonitorParams, section(params, "monitor"), "monitor")
+    from .outcomes import REJECTIONS, add
+
+    counts = add(
+        file, data, cfg, pseudonymized, accept_partial, log_dir or cfg.log_dir, store or cfg.store
+    )
+    click.echo(f"outcomes: {file}\n{summary(counts)}")
+    if counts["part"]:
+        click.echo(f"outcomes: {counts['accepted']} new outcome(s) -> {counts['part']}")
+    elif sum(counts[k] for k in REJECTIONS) and not accept_partial:
+        raise LockstepError(
+            f"{file}: {sum(counts[k] for k in REJECTIONS)} row(s) rejected (counts above); the "
+            "store is unchanged. Fix the file, or pass --accept-partial to store the good rows"
+        )
+    else:
+        click.echo("outcomes: nothing new to store")
+
+
+outcomes.add_command(export_command)

@@ -18,10 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import click
 import pandas as pd
 
-from ..config import build, load_params, section
 from ..contract.pseudonym import pseudonym_key, pseudonymize_values
 from ..contract.schema import DataConfig
 from ..errors import LockstepError
@@ -200,56 +198,3 @@ def add(
             write_parquet(part, accepted.sort_values(["observed_at", "id"]).reset_index(drop=True))
             counts["part"] = str(part)
     return counts
-
-
-def summary(counts: dict[str, Any]) -> str:
-    kinds = ["rows", "accepted", "duplicate", *REJECTIONS]
-    return "\n".join(f"  {k:<18} {counts[k]}" for k in kinds)
-
-
-@click.group("outcomes")
-def command() -> None:
-    """Ground-truth labels for logged predictions (the outcome store)."""
-
-
-@command.command("add")
-@click.argument("file")
-@click.option("--params", "params_path", default="params.yaml", show_default=True)
-@click.option("--store", default=None, help="Outcome store folder (default: monitor.store).")
-@click.option("--log-dir", default=None, help="Prediction log folder (default: monitor.log_dir).")
-@click.option("--pseudonymized", is_flag=True, help="Ids in FILE are already pseudonymized.")
-@click.option("--accept-partial", is_flag=True, help="Store the good rows despite rejections.")
-def add_command(
-    file: str,
-    params_path: str,
-    store: str | None,
-    log_dir: str | None,
-    pseudonymized: bool,
-    accept_partial: bool,
-) -> None:
-    """Check FILE (CSV, Parquet or JSONL: id, label, observed time) and append it to the store."""
-    params = load_params(params_path)
-    data = build(DataConfig, section(params, "data"), "data")
-    cfg = build(MonitorParams, section(params, "monitor"), "monitor")
-    counts = add(
-        file, data, cfg, pseudonymized, accept_partial, log_dir or cfg.log_dir, store or cfg.store
-    )
-    click.echo(f"outcomes: {file}\n{summary(counts)}")
-    if counts["part"]:
-        click.echo(f"outcomes: {counts['accepted']} new outcome(s) -> {counts['part']}")
-    elif sum(counts[k] for k in REJECTIONS) and not accept_partial:
-        raise LockstepError(
-            f"{file}: {sum(counts[k] for k in REJECTIONS)} row(s) rejected (counts above); the "
-            "store is unchanged. Fix the file, or pass --accept-partial to store the good rows"
-        )
-    else:
-        click.echo("outcomes: nothing new to store")
-
-
-def _register_export() -> None:
-    from .feedback import export_command
-
-    command.add_command(export_command)
-
-
-_register_export()
