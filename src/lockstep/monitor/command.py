@@ -12,12 +12,14 @@ from ..config import build, load_params, section
 from ..contract.schema import DataConfig
 from ..errors import LockstepError
 from ..io import write_json
+from ..options import params_option
+from ..paths import MONITORING_FILE, MONITORING_PLOTS, TRAIN_SPLIT
 from .config import MonitorParams, duration
 from .feedback import export_command
 from .stats import rounded_tree
 
-DEFAULT_REFERENCE = "data/split/train.parquet"
-PLOTS_DIR = "reports/plots/monitoring"
+DEFAULT_REFERENCE = TRAIN_SPLIT
+PLOTS_DIR = str(Path(MONITORING_PLOTS[0]).parent)
 
 
 def since_time(text: str | None) -> datetime | None:
@@ -83,9 +85,9 @@ def table(result: dict[str, Any]) -> str:
     "--reference", default=None, help=f"Rows for input drift (default {DEFAULT_REFERENCE})."
 )
 @click.option("--test-metrics", default=None, help="Compare with this metrics.json instead.")
-@click.option("--output", default="reports/monitoring.json", show_default=True)
+@click.option("--output", default=MONITORING_FILE, show_default=True)
 @click.option("--plots-dir", default=PLOTS_DIR, show_default=True)
-@click.option("--params", "params_path", default="params.yaml", show_default=True)
+@params_option()
 @click.option("--fail-on-alert", is_flag=True, help="Exit 1 when degraded or concept drift.")
 def command(
     window: str | None,
@@ -135,7 +137,7 @@ def outcomes() -> None:
 
 @outcomes.command("add")
 @click.argument("file")
-@click.option("--params", "params_path", default="params.yaml", show_default=True)
+@params_option()
 @click.option("--store", default=None, help="Outcome store folder (default: monitor.store).")
 @click.option("--log-dir", default=None, help="Prediction log folder (default: monitor.log_dir).")
 @click.option("--pseudonymized", is_flag=True, help="Ids in FILE are already pseudonymized.")

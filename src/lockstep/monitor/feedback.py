@@ -19,6 +19,7 @@ import pandas as pd
 from ..contract.schema import DataConfig, build_schema
 from ..errors import LockstepError
 from ..io import write_parquet
+from ..options import params_option
 
 
 def labelled_rows(joined: pd.DataFrame, data: DataConfig) -> pd.DataFrame:
@@ -67,7 +68,7 @@ def merge_into(path: str, rows: pd.DataFrame, id_column: str) -> int:
 
 
 @click.command("export")
-@click.option("--params", "params_path", default="params.yaml", show_default=True)
+@params_option()
 @click.option("--store", default=None, help="Outcome store folder (default: monitor.store).")
 @click.option("--log-dir", default=None, help="Prediction log folder (default: monitor.log_dir).")
 @click.option("--output", default=None, help="Feedback file (default: data.feedback).")

@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LockstepError
-
-METRICS_FILE = "reports/metrics.json"
+from ..paths import METRICS_FILE
 
 
 def _registry(root: str, artifact: str | None) -> Any:
-    from ..registry.events import build
-    from ..registry.tags import default_artifact, open_repo, read_events
+    from ..gitrepo import open_repo
+    from ..registry.events import build, default_artifact, read_events
 
     try:
         repo = open_repo(root)

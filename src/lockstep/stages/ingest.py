@@ -17,11 +17,13 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from ..config import build, load_params, section
+from ..config import load_params, read_section
 from ..contract.pseudonym import pseudonym_key, pseudonymize
 from ..contract.schema import DataConfig, SourceSpec
 from ..errors import LockstepError
 from ..io import write_json, write_parquet
+from ..options import params_option
+from ..paths import INGEST_FILE
 
 
 def read_package(spec: SourceSpec) -> pd.DataFrame:
@@ -169,12 +171,12 @@ def with_feedback(frame: pd.DataFrame, cfg: DataConfig) -> pd.DataFrame:
 
 
 @click.command("ingest")
-@click.option("--params", "params_path", default="params.yaml", show_default=True)
+@params_option()
 @click.option("--output", default=None, help="Default: data/raw/<data.name>.parquet")
-@click.option("--meta", default="reports/ingest.json", show_default=True)
+@click.option("--meta", default=INGEST_FILE, show_default=True)
 def command(params_path: str, output: str | None, meta: str) -> None:
     """Read the configured source, pseudonymize ids, write raw Parquet and its metadata."""
-    cfg = build(DataConfig, section(load_params(params_path), "data"), "data")
+    cfg = read_section(DataConfig, load_params(params_path))
     frame = ingest(cfg)
     output = output or f"data/raw/{cfg.name}.parquet"
     write_parquet(output, frame)
