@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,21 +13,12 @@ from ..errors import LockstepError
 from ..io import write_json
 from ..options import params_option
 from ..paths import MONITORING_FILE, MONITORING_PLOTS, TRAIN_SPLIT
-from .config import MonitorParams, duration
+from .config import MonitorParams, duration, since_time
 from .feedback import export_command
 from .stats import rounded_tree
 
 DEFAULT_REFERENCE = TRAIN_SPLIT
 PLOTS_DIR = str(Path(MONITORING_PLOTS[0]).parent)
-
-
-def since_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise LockstepError(f"--since '{text}' is not an ISO date or time (2026-11-01)") from exc
 
 
 def context(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from ..errors import LockstepError
 
@@ -50,3 +50,12 @@ def duration(text: str, where: str) -> timedelta:
     if not match or int(match.group(1)) == 0:
         raise LockstepError(f"{where}: '{text}' is not a duration such as 7d, 12h, 30m or 2w")
     return timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
+
+
+def since_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise LockstepError(f"--since '{text}' is not an ISO date or time (2026-11-01)") from exc

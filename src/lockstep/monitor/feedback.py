@@ -84,8 +84,7 @@ def export_command(
 ) -> None:
     """Merge labelled production rows (log + outcomes) into the feedback file for retraining."""
     from ..config import build, load_params, section
-    from .command import since_time
-    from .config import MonitorParams
+    from .config import MonitorParams, since_time
     from .logs import read_predictions
     from .outcomes import read_store
     from .performance import join
