@@ -17,6 +17,7 @@ def remote_sources(html: str) -> list[str]:
     return re.findall(r"""<script[^>]+src\s*=\s*["']?(https?:[^"' >]+)""", html, flags=re.I)
 
 
+@pytest.mark.slow  # vl-convert builds the JavaScript bundle: seconds
 def test_the_template_inlines_vega_and_keeps_dvc_placeholder_only_for_plots():
     html = offline_template()
     assert "{plot_divs}" in html
