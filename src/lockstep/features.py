@@ -13,6 +13,7 @@ Specs run in order, so a later spec may use an earlier one's output. ``DerivedFe
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
@@ -28,6 +29,13 @@ KINDS = {
     "count_equal": ("columns", "value"),
 }
 CATEGORICAL_KINDS = {"bucket"}
+
+
+@dataclass(frozen=True)
+class FeaturizeParams:
+    """The ``featurize`` params section: the derived-feature specs, in order."""
+
+    derived: tuple[dict[str, Any], ...] = field(default_factory=tuple)
 
 
 def check_specs(specs: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:

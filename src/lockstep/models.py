@@ -14,9 +14,12 @@ import json
 import zipfile
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from sklearn.base import ClassifierMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
@@ -39,26 +42,66 @@ TRUSTED_TYPES = [
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
-def make_estimator(model: dict[str, Any], seed: int) -> ClassifierMixin:
-    """An unfitted estimator from the ``model`` section: ``family`` plus the estimator's params."""
-    params = dict(model)
-    family = params.pop("family", None)
+def estimator_class(family: Any) -> type:
+    """The estimator class of a model family named in ``model.family``."""
     if family not in FAMILIES:
         raise LockstepError(
             f"model.family: {family!r} is not one of {', '.join(FAMILIES)} (see conf/model/)"
         )
     module, name = FAMILIES[family].split(":")
-    cls = getattr(importlib.import_module(module), name)
-    accepted = cls().get_params()
+    return getattr(importlib.import_module(module), name)
+
+
+def estimator_params(family: Any) -> set[str]:
+    """The parameter names the family's estimator takes."""
+    return set(estimator_class(family)().get_params())
+
+
+def make_estimator(model: dict[str, Any], seed: int) -> ClassifierMixin:
+    """An unfitted estimator from the ``model`` section: ``family`` plus the estimator's params."""
+    params = dict(model)
+    cls = estimator_class(params.pop("family", None))
+    accepted = estimator_params(model.get("family"))
     for key in params:
         if key not in accepted:
             raise LockstepError(
-                f"model.{key}: {name} has no parameter '{key}' "
+                f"model.{key}: {cls.__name__} has no parameter '{key}' "
                 f"(it takes: {', '.join(sorted(accepted))})"
             )
     if "random_state" in accepted and "random_state" not in params:
         params["random_state"] = seed
     return cls(**params)
+
+
+def labels(frame: pd.DataFrame, data: DataConfig) -> np.ndarray:
+    """1 where the target equals ``data.positive_class``, else 0."""
+    positive = (frame[data.target] == data.positive_class).to_numpy(dtype=int)
+    if not positive.any():
+        seen = sorted(
+            repr(v.item() if hasattr(v, "item") else v)
+            for v in frame[data.target].dropna().unique()
+        )[:5]
+        raise LockstepError(
+            f"data.positive_class {data.positive_class!r} never occurs in '{data.target}' "
+            f"(values: {', '.join(seen)}); quote it in YAML only if the column holds text"
+        )
+    return positive
+
+
+def check_scorer(name: str, where: str) -> None:
+    """Fail with a short message when ``name`` is not a scikit-learn scorer."""
+    from sklearn.metrics import get_scorer_names
+
+    if name not in get_scorer_names():
+        raise LockstepError(
+            f"{where}: '{name}' is not a scikit-learn scorer (e.g. roc_auc, average_precision, "
+            "neg_log_loss, accuracy, f1)"
+        )
+
+
+def cv_folds(n_splits: int, seed: int) -> StratifiedKFold:
+    """The cross-validation splitter that training and tuning share: same seed, same folds."""
+    return StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
 
 
 def make_pipeline(data: DataConfig, derived: list[dict[str, Any]], estimator: Any) -> Pipeline:

@@ -9,8 +9,14 @@ import pandas as pd
 import pytest
 
 from lockstep.features import derive
-from lockstep.models import FAMILIES, dumps_model, loads_model, make_estimator, make_pipeline
-from lockstep.stages.train import labels
+from lockstep.models import (
+    FAMILIES,
+    dumps_model,
+    labels,
+    loads_model,
+    make_estimator,
+    make_pipeline,
+)
 from tests.unit.tiny import DERIVED, data_config, raw_frame
 
 SMALL = {

@@ -20,9 +20,8 @@ from sklearn.inspection import permutation_importance
 from ..config import build, load_params, section
 from ..errors import LockstepError
 from ..io import read_parquet, rounded, write_json
-from ..models import load_model
+from ..models import check_scorer, labels, load_model
 from ..schema import DataConfig
-from .train import check_scorer, labels
 
 
 @dataclass(frozen=True)

@@ -6,19 +6,11 @@ Row-wise and stateless: the same ``derive`` runs inside the saved model at scori
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 import click
 
 from ..config import build, load_params, section
-from ..features import check_specs, derive
+from ..features import FeaturizeParams, check_specs, derive
 from ..io import read_parquet, write_parquet
-
-
-@dataclass(frozen=True)
-class FeaturizeParams:
-    derived: tuple[dict[str, Any], ...] = field(default_factory=tuple)
 
 
 @click.command("featurize")
