@@ -31,6 +31,10 @@ COMMANDS = {
     "model": ("lockstep.model_get:command", "Fetch a registered model by stage or version."),
     "serve": ("lockstep.serve:command", "Serve the promoted model over HTTP (FastAPI)."),
     "drift": ("lockstep.drift:command", "Per-column and score drift of a batch vs reference."),
+    "tune": (
+        "lockstep.tune.command:command",
+        "Tune a model family by CV on the training split; write conf/model/<family>_tuned.yaml.",
+    ),
     "reproduce": (
         "lockstep.reproduce:command",
         "Re-run a past commit's pipeline in a worktree; verify every hash.",
