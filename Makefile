@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TEST_CMD := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock remote repro test test-fast lint format report exps params bench clean
+.PHONY: help install lock remote repro test test-fast lint format report exps params tune bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -55,10 +55,14 @@ exps: ## Compare experiments: key metrics and model params (dvc exp show)
 params: ## Regenerate params.yaml from conf/ (commit the result)
 	$(BIN)/lockstep params
 
+tune: ## Tune FAMILY (default hist_gradient_boosting) by CV; writes conf/model/FAMILY_tuned.yaml
+	$(BIN)/lockstep tune $(or $(FAMILY),hist_gradient_boosting) $(if $(WORKERS),--workers $(WORKERS))
+
 bench: ## Run the benchmarks in bench/ and print their figures
 	$(BIN)/python bench/pipeline_overhead.py
 	$(BIN)/python bench/scaling.py
 	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/tune.py
 
 clean: ## Remove caches (keeps .venv, data and the DVC cache)
 	rm -rf .pytest_cache .ruff_cache build dist src/*.egg-info

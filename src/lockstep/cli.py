@@ -23,6 +23,10 @@ COMMANDS = {
     "evaluate": ("lockstep.stages.evaluate:command", "Test-set metrics and plot data."),
     "model_card": ("lockstep.stages.model_card:command", "Write reports/model_card.md."),
     "report": ("lockstep.report:command", "Markdown metric/param/data diff between two revisions."),
+    "compare": (
+        "lockstep.compare:command",
+        "One table of several experiments (e.g. a sweep) against a base revision.",
+    ),
     "gate": ("lockstep.gate:command", "Exit 1 when a metric regresses past its tolerance."),
     "comment": ("lockstep.comment:command", "Create or update the one sticky PR comment."),
     "registry": ("lockstep.registry:command", "Model versions and stages from Git tags."),

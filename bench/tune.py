@@ -1,0 +1,106 @@
+"""Tuning on Dask: the same trials on a LocalCluster of 1 worker and of 2 workers.
+
+Each run is a fresh search (its own journal in a temp folder) of --trials trials of --family on
+the real training split (data/features/train.parquet: run `dvc repro featurize` first), with the
+seed from conf/ and pruning off, so both runs do the same amount of work: every trial scores
+every fold. Workers are single-threaded processes on 127.0.0.1. The wall time of the search is
+measured after the cluster is up and has the data (cluster start-up is printed apart), and the
+speed-up is the 1-worker time divided by the 2-worker time. The figure depends on the other load
+on the machine: the load average is printed before and after.
+
+Prints figures only; it never fails on timing. Run from the project root:
+python bench/tune.py --help
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import machine
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def setup(family: str, trials: int):
+    """The composed config, the tune params (pruning off), the space and the CV data."""
+    from lockstep.config import build
+    from lockstep.features import FeaturizeParams
+    from lockstep.io import read_parquet
+    from lockstep.schema import DataConfig
+    from lockstep.tune.command import load_config
+    from lockstep.tune.objective import cv_data
+    from lockstep.tune.space import TuneParams, distributions
+
+    cfg = load_config(str(ROOT / "conf"), family, ())
+    section = {**cfg["tune"], "n_trials": trials, "prune_after_trials": trials + 1}
+    params = build(TuneParams, section, "tune")
+    space = distributions(params, cfg["model"]["family"])
+    data = build(DataConfig, cfg["data"], "data")
+    derived = list(build(FeaturizeParams, cfg["featurize"], "featurize").derived)
+    frame = read_parquet(ROOT / "data/features/train.parquet")
+    cv = cv_data(frame, data, derived, params.cv_folds, params.seed, params.metric)
+    return cfg, params, space, cv
+
+
+def warm() -> None:
+    """Import what a fold needs on a worker, so import time is not counted as search time."""
+    import sklearn.ensemble
+    import sklearn.linear_model  # noqa: F401
+
+    import lockstep.tune.objective  # noqa: F401
+
+
+def timed_search(workers: int, family: str, trials: int, folder: Path) -> tuple[float, float, int]:
+    """(cluster start-up seconds, search seconds, complete trials) on ``workers`` workers."""
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    from lockstep.cluster import client
+    from lockstep.tune.dask_executor import DaskExecutor
+    from lockstep.tune.search import Search, finished, open_study
+
+    cfg, params, space, cv = setup(family, trials)
+    start = time.perf_counter()
+    with client(workers=workers) as dask_client:
+        executor = DaskExecutor(dask_client, cv)
+        executor.data.result()  # the data is on the cluster before the clock starts
+        dask_client.run(warm)
+        ready = time.perf_counter()
+        storage = JournalStorage(JournalFileBackend(str(folder / f"{workers}.journal")))
+        study = open_study(storage, f"bench-{workers}", params)
+        Search(study, params, space, cfg["model"], executor).run()
+        done = time.perf_counter()
+    complete = sum(t.state.name == "COMPLETE" for t in finished(study))
+    return ready - start, done - ready, complete
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--family", default="hist_gradient_boosting")
+    parser.add_argument("--trials", type=int, default=12)
+    args = parser.parse_args(argv)
+    os.chdir(ROOT)
+    print(f"machine: {machine()}")
+    print(f"{args.trials} trials of {args.family}, every fold scored (pruning off)")
+    seconds = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for workers in (1, 2):
+            startup, search, complete = timed_search(workers, args.family, args.trials, Path(tmp))
+            seconds[workers] = search
+            print(
+                f"  {workers} worker(s): search {search:7.1f} s ({search / args.trials:.2f} s a "
+                f"trial, {complete} complete); cluster start-up {startup:.1f} s"
+            )
+    print(f"speed-up, 2 workers vs 1: {seconds[1] / seconds[2]:.2f}x")
+    print(f"load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"cores: {os.cpu_count()} (the ideal speed-up is min(2, free cores))")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
