@@ -29,9 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def setup(family: str, trials: int):
     """The composed config, the tune params (pruning off), the space and the CV data."""
     from lockstep.config import build
+    from lockstep.contract.schema import DataConfig
     from lockstep.features import FeaturizeParams
     from lockstep.io import read_parquet
-    from lockstep.schema import DataConfig
     from lockstep.tune.command import load_config
     from lockstep.tune.objective import cv_data
     from lockstep.tune.space import TuneParams, distributions

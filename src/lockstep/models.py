@@ -23,9 +23,9 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from .contract.schema import DataConfig
 from .errors import LockstepError
 from .features import DerivedFeatures, derived_columns
-from .schema import DataConfig
 
 FAMILIES = {
     "logistic_regression": "sklearn.linear_model:LogisticRegression",

@@ -11,7 +11,7 @@ import yaml
 from lockstep.features import derive
 from lockstep.tune.objective import CVData, cv_data
 from tests.conftest import ROOT
-from tests.unit.tiny import DERIVED, data_config, data_dict, raw_frame
+from tests.helpers.tiny import DERIVED, data_config, data_dict, raw_frame
 
 
 def tiny_cv(folds: int = 2, seed: int = 3, metric: str = "roc_auc") -> CVData:

@@ -11,11 +11,11 @@ import yaml
 from click.testing import CliRunner
 
 from lockstep.cli import main
+from lockstep.compose import compose
 from lockstep.models import labels, make_estimator, make_pipeline
-from lockstep.params import compose
 from lockstep.stages.train import TrainParams, cross_validation
 from lockstep.tune.command import load_config
-from tests.unit.tiny import DERIVED, data_config
+from tests.helpers.tiny import DERIVED, data_config
 
 OUTPUTS = (
     "conf/model/logistic_regression_tuned.yaml",

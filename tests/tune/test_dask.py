@@ -18,10 +18,10 @@ from lockstep.stages.train import TrainParams, cross_validation
 from lockstep.tune.dask_executor import DaskExecutor
 from lockstep.tune.objective import score_fold
 from lockstep.tune.search import LocalExecutor, Search, finished, open_study
+from tests.helpers.tiny import DERIVED, data_config
 from tests.tune.conftest import tiny_cv
 from tests.tune.test_command import OUTPUTS, tune
 from tests.tune.test_search import BASE, SPACE, tune_params
-from tests.unit.tiny import DERIVED, data_config
 
 pytestmark = pytest.mark.slow
 

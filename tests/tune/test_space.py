@@ -89,7 +89,7 @@ def test_every_committed_space_fits_its_estimator():
     """Each conf/tune/<family>.yaml names only params its family's estimator takes."""
     import yaml
 
-    from lockstep.params import compose
+    from lockstep.compose import compose
     from tests.conftest import ROOT
 
     for path in sorted((ROOT / "conf" / "tune").glob("*.yaml")):

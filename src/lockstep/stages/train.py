@@ -19,11 +19,12 @@ from sklearn.model_selection import cross_validate
 
 from ..cluster import check_address, fold_backend
 from ..config import build, load_params, section
+from ..contract.schema import DataConfig
 from ..errors import LockstepError
 from ..features import FeaturizeParams
 from ..io import read_parquet, rounded, write_bytes, write_json
 from ..models import check_scorer, cv_folds, dumps_model, labels, make_estimator, make_pipeline
-from ..schema import DataConfig
+from ..numerics import check as numerics_check
 
 
 @dataclass(frozen=True)
@@ -83,3 +84,6 @@ def command(params_path: str, input_path: str, model_path: str, metrics: str) ->
     write_json(metrics, report)
     summary = ", ".join(f"{k} {v['mean']:.4f}±{v['std']:.4f}" for k, v in report["cv"].items())
     click.echo(f"train: {report['folds']}-fold CV {summary} -> {model_path}")
+    warning = numerics_check()
+    if warning:
+        click.echo(f"lockstep: warning: {warning}", err=True)

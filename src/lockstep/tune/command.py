@@ -20,12 +20,12 @@ from typing import Any
 import click
 import yaml
 
+from ..compose import compose
 from ..config import build
+from ..contract.schema import DataConfig
 from ..errors import LockstepError
 from ..features import FeaturizeParams
 from ..io import read_parquet, sha256_file
-from ..params import compose
-from ..schema import DataConfig
 
 
 def load_config(config_dir: str, family: str, overrides: tuple[str, ...]) -> dict[str, Any]:

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..contract.schema import DataConfig
 from ..models import cv_folds, labels, make_estimator, make_pipeline
-from ..schema import DataConfig
 
 
 @dataclass(frozen=True)
