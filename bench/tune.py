@@ -28,22 +28,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def setup(family: str, trials: int):
     """The composed config, the tune params (pruning off), the space and the CV data."""
-    from lockstep.config import build
-    from lockstep.contract.schema import DataConfig
-    from lockstep.features import FeaturizeParams
-    from lockstep.io import read_parquet
-    from lockstep.tune.command import load_config
-    from lockstep.tune.objective import cv_data
-    from lockstep.tune.space import TuneParams, distributions
+    from lockstep.tune.command import prepare
 
-    cfg = load_config(str(ROOT / "conf"), family, ())
-    section = {**cfg["tune"], "n_trials": trials, "prune_after_trials": trials + 1}
-    params = build(TuneParams, section, "tune")
-    space = distributions(params, cfg["model"]["family"])
-    data = build(DataConfig, cfg["data"], "data")
-    derived = list(build(FeaturizeParams, cfg["featurize"], "featurize").derived)
-    frame = read_parquet(ROOT / "data/features/train.parquet")
-    cv = cv_data(frame, data, derived, params.cv_folds, params.seed, params.metric)
+    opts = {
+        "config_dir": str(ROOT / "conf"),
+        "trials": trials,
+        "input_path": str(ROOT / "data/features/train.parquet"),
+    }
+    cfg, params, space, cv, _ = prepare(family, (f"tune.prune_after_trials={trials + 1}",), opts)
     return cfg, params, space, cv
 
 

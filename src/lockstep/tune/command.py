@@ -95,29 +95,14 @@ def best_text(study: Any) -> str:
 def command(ctx: click.Context, family: str, overrides: tuple[str, ...], **opts: Any) -> None:
     """Tune FAMILY's hyperparameters by CV on the training split; write a model config."""
     from ..cluster import probe
-    from .objective import cv_data
     from .results import write_outputs
     from .search import Search, finished, open_study
-    from .space import TuneParams, distributions
 
     if opts["scheduler"] and opts["workers"] is not None:
         raise LockstepError("give --scheduler or --workers, not both")
     if opts["scheduler"]:
         probe(opts["scheduler"])
-    cfg = load_config(opts["config_dir"], family, overrides)
-    section = dict(cfg["tune"], **({"n_trials": opts["trials"]} if opts["trials"] else {}))
-    params = build(TuneParams, section, "tune")
-    space = distributions(params, cfg["model"].get("family"))
-    data = build(DataConfig, cfg["data"], "data")
-    derived = list(build(FeaturizeParams, cfg["featurize"], "featurize").derived)
-    frame = read_parquet(opts["input_path"])
-    cv = cv_data(frame, data, derived, params.cv_folds, params.seed, params.metric)
-    settings = {
-        **{k: v for k, v in cfg["tune"].items() if k != "n_trials"},
-        "n_trials": params.n_trials,
-        "base_model": cfg["model"],
-        "training_data_sha256": sha256_file(opts["input_path"]),
-    }
+    cfg, params, space, cv, settings = prepare(family, overrides, opts)
     journal = opts["journal"] or Path(".lockstep/tune") / f"{family}.journal"
     storage = journal_storage(journal, opts["fresh"])
     study = open_study(storage, study_name(family, settings), params)
@@ -144,6 +129,28 @@ def command(ctx: click.Context, family: str, overrides: tuple[str, ...], **opts:
         f"tune: best {params.metric} {best['value']:.4f} (trial {best['trial']}, "
         f"{summary['counts']}) -> {paths['config']}; next: dvc exp run -S model={family}_tuned"
     )
+
+
+def prepare(family: str, overrides: tuple[str, ...], opts: dict[str, Any]) -> tuple:
+    """The composed config, tune params, search space, CV data and the study's settings."""
+    from .objective import cv_data
+    from .space import TuneParams, distributions
+
+    cfg = load_config(opts["config_dir"], family, overrides)
+    section = dict(cfg["tune"], **({"n_trials": opts["trials"]} if opts["trials"] else {}))
+    params = build(TuneParams, section, "tune")
+    space = distributions(params, cfg["model"].get("family"))
+    data = build(DataConfig, cfg["data"], "data")
+    derived = list(build(FeaturizeParams, cfg["featurize"], "featurize").derived)
+    frame = read_parquet(opts["input_path"])
+    cv = cv_data(frame, data, derived, params.cv_folds, params.seed, params.metric)
+    settings = {
+        **{k: v for k, v in cfg["tune"].items() if k != "n_trials"},
+        "n_trials": params.n_trials,
+        "base_model": cfg["model"],
+        "training_data_sha256": sha256_file(opts["input_path"]),
+    }
+    return cfg, params, space, cv, settings
 
 
 def run_with_progress(search: Any, study: Any, total: int, done: int) -> None:
