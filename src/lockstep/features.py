@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -33,8 +33,9 @@ CATEGORICAL_KINDS = {"bucket"}
 
 @dataclass(frozen=True)
 class FeaturizeParams:
-    """The ``featurize`` params section: the derived-feature specs, in order."""
+    """The ``featurize`` section: the derived-feature specs, in order."""
 
+    SECTION: ClassVar[str] = "featurize"
     derived: tuple[dict[str, Any], ...] = field(default_factory=tuple)
 
 

@@ -40,6 +40,7 @@ TRUSTED_TYPES = [
     "sklearn.tree._tree.Tree",
 ]
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+DEFAULT_THRESHOLD = 0.5
 
 
 def estimator_class(family: Any) -> type:
@@ -73,6 +74,17 @@ def make_estimator(model: dict[str, Any], seed: int) -> ClassifierMixin:
     return cls(**params)
 
 
+def check_scorer(name: str, where: str) -> None:
+    """Fail with a short message when ``name`` is not a scikit-learn scorer."""
+    from sklearn.metrics import get_scorer_names
+
+    if name not in get_scorer_names():
+        raise LockstepError(
+            f"{where}: '{name}' is not a scikit-learn scorer (e.g. roc_auc, average_precision, "
+            "neg_log_loss, accuracy, f1)"
+        )
+
+
 def labels(frame: pd.DataFrame, data: DataConfig) -> np.ndarray:
     """1 where the target equals ``data.positive_class``, else 0."""
     positive = (frame[data.target] == data.positive_class).to_numpy(dtype=int)
@@ -88,20 +100,21 @@ def labels(frame: pd.DataFrame, data: DataConfig) -> np.ndarray:
     return positive
 
 
-def check_scorer(name: str, where: str) -> None:
-    """Fail with a short message when ``name`` is not a scikit-learn scorer."""
-    from sklearn.metrics import get_scorer_names
-
-    if name not in get_scorer_names():
-        raise LockstepError(
-            f"{where}: '{name}' is not a scikit-learn scorer (e.g. roc_auc, average_precision, "
-            "neg_log_loss, accuracy, f1)"
-        )
-
-
 def cv_folds(n_splits: int, seed: int) -> StratifiedKFold:
     """The cross-validation splitter that training and tuning share: same seed, same folds."""
     return StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+
+
+def check_threshold(value: Any, where: str = "evaluate.threshold") -> float:
+    """The decision threshold for the positive label: a number strictly between 0 and 1."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+        raise LockstepError(f"{where} must be between 0 and 1, got {value!r}")
+    return float(value)
+
+
+def threshold(evaluate: dict[str, Any]) -> float:
+    """The threshold the ``evaluate`` section holds (what evaluation and serving score at)."""
+    return check_threshold(evaluate.get("threshold", DEFAULT_THRESHOLD))
 
 
 def make_pipeline(data: DataConfig, derived: list[dict[str, Any]], estimator: Any) -> Pipeline:

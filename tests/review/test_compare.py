@@ -5,8 +5,9 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from lockstep.cli import main
+from lockstep.paths import CV_FILE, METRICS_FILE
 from lockstep.review.compare import render
-from lockstep.review.revisions import CV_FILE, METRICS_FILE, Snapshot
+from lockstep.review.revisions import Snapshot
 
 PARAMS = {
     "metrics": {"roc_auc": "higher", "log_loss": "lower"},

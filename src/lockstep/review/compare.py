@@ -12,9 +12,10 @@ from __future__ import annotations
 import click
 
 from ..io import write_text
+from ..paths import CV_FILE
 from .diffs import MISSING, fmt_param, fmt_value, metric_rows, param_changes, table
 from .gate import policy
-from .revisions import CV_FILE, Snapshot
+from .revisions import Snapshot
 
 MARKER = "<!-- lockstep:compare -->"
 MARKS = {"better": " ✅", "worse": " 🔻", "same": "", "": ""}

@@ -10,7 +10,7 @@ joblib's Dask backend; the metrics are the same as when they run here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 import numpy as np
@@ -18,17 +18,20 @@ import pandas as pd
 from sklearn.model_selection import cross_validate
 
 from ..cluster import check_address, fold_backend
-from ..config import build, load_params, section
+from ..config import load_params, read_section, section
 from ..contract.schema import DataConfig
 from ..errors import LockstepError
 from ..features import FeaturizeParams
 from ..io import read_parquet, rounded, write_bytes, write_json
 from ..models import check_scorer, cv_folds, dumps_model, labels, make_estimator, make_pipeline
 from ..numerics import check as numerics_check
+from ..options import params_option
+from ..paths import CV_FILE, MODEL_FILE, TRAIN_FEATURES
 
 
 @dataclass(frozen=True)
 class TrainParams:
+    SECTION: ClassVar[str] = "train"
     seed: int
     cv_folds: int = 5
     cv_metrics: tuple[str, ...] = ("roc_auc",)
@@ -62,16 +65,16 @@ def cross_validation(pipeline: Any, X: pd.DataFrame, y: np.ndarray, params: Trai
 
 
 @click.command("train")
-@click.option("--params", "params_path", default="params.yaml", show_default=True)
-@click.option("--input", "input_path", default="data/features/train.parquet", show_default=True)
-@click.option("--model", "model_path", default="models/model.skops", show_default=True)
-@click.option("--metrics", default="reports/cv.json", show_default=True)
+@params_option()
+@click.option("--input", "input_path", default=TRAIN_FEATURES, show_default=True)
+@click.option("--model", "model_path", default=MODEL_FILE, show_default=True)
+@click.option("--metrics", default=CV_FILE, show_default=True)
 def command(params_path: str, input_path: str, model_path: str, metrics: str) -> None:
     """Cross-validate, then fit the model pipeline on all training rows and save it."""
     params = load_params(params_path)
-    data = build(DataConfig, section(params, "data"), "data")
-    train_params = build(TrainParams, section(params, "train"), "train")
-    derived = list(build(FeaturizeParams, section(params, "featurize"), "featurize").derived)
+    data = read_section(DataConfig, params)
+    train_params = read_section(TrainParams, params)
+    derived = list(read_section(FeaturizeParams, params).derived)
     frame = read_parquet(input_path)
     X, y = frame.drop(columns=[data.target]), labels(frame, data)
     pipeline = make_pipeline(

@@ -26,6 +26,7 @@ from ..contract.schema import DataConfig
 from ..errors import LockstepError
 from ..features import FeaturizeParams
 from ..io import read_parquet, sha256_file
+from ..paths import CONF_DIR, PLOTS_DIR, TRAIN_FEATURES, TUNE_JOURNALS, TUNING_REPORT
 
 
 def load_config(config_dir: str, family: str, overrides: tuple[str, ...]) -> dict[str, Any]:
@@ -85,12 +86,14 @@ def best_text(study: Any) -> str:
 @click.option(
     "--workers", type=click.IntRange(min=1), help="Run trials on a LocalCluster of N workers."
 )
-@click.option("--journal", type=click.Path(path_type=Path), help="[.lockstep/tune/FAMILY.journal]")
+@click.option(
+    "--journal", type=click.Path(path_type=Path), help=f"[{TUNE_JOURNALS}/FAMILY.journal]"
+)
 @click.option("--fresh", is_flag=True, help="Delete the journal first; start over.")
-@click.option("--config-dir", default="conf", show_default=True)
-@click.option("--input", "input_path", default="data/features/train.parquet", show_default=True)
-@click.option("--report", default="reports/tuning.json", show_default=True)
-@click.option("--plots-dir", default="reports/plots", show_default=True)
+@click.option("--config-dir", default=CONF_DIR, show_default=True)
+@click.option("--input", "input_path", default=TRAIN_FEATURES, show_default=True)
+@click.option("--report", default=TUNING_REPORT, show_default=True)
+@click.option("--plots-dir", default=PLOTS_DIR, show_default=True)
 @click.pass_context
 def command(ctx: click.Context, family: str, overrides: tuple[str, ...], **opts: Any) -> None:
     """Tune FAMILY's hyperparameters by CV on the training split; write a model config."""
@@ -103,7 +106,7 @@ def command(ctx: click.Context, family: str, overrides: tuple[str, ...], **opts:
     if opts["scheduler"]:
         probe(opts["scheduler"])
     cfg, params, space, cv, settings = prepare(family, overrides, opts)
-    journal = opts["journal"] or Path(".lockstep/tune") / f"{family}.journal"
+    journal = opts["journal"] or Path(TUNE_JOURNALS) / f"{family}.journal"
     storage = journal_storage(journal, opts["fresh"])
     study = open_study(storage, study_name(family, settings), params)
     with executor_for(opts["scheduler"], opts["workers"], cv) as executor:
