@@ -2,11 +2,12 @@
 
 Each run is a fresh search (its own journal in a temp folder) of --trials trials of --family on
 the real training split (data/features/train.parquet: run `dvc repro featurize` first), with the
-seed from conf/ and pruning off, so both runs do the same amount of work: every trial scores
-every fold. Workers are single-threaded processes on 127.0.0.1. The wall time of the search is
-measured after the cluster is up and has the data (cluster start-up is printed apart), and the
-speed-up is the 1-worker time divided by the 2-worker time. The figure depends on the other load
-on the machine: the load average is printed before and after.
+seed from conf/ and pruning off. Both runs score the same param sets (drawn once at random and
+queued), every trial every fold, so they do the same work. Workers are single-threaded
+processes on 127.0.0.1. The wall time of the search is measured after the cluster is up and has
+the data (cluster start-up is printed apart), and the speed-up is the 1-worker time divided by
+the 2-worker time. The figure depends on the other load on the machine: the load average is
+printed before and after.
 
 Prints figures only; it never fails on timing. Run from the project root:
 python bench/tune.py --help
@@ -39,6 +40,14 @@ def setup(family: str, trials: int):
     return cfg, params, space, cv
 
 
+def fixed_trials(space: dict, n: int, seed: int) -> list[dict]:
+    """``n`` random param sets: both runs score exactly these, so they do the same work."""
+    import optuna
+
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=seed))
+    return [study.ask(space).params for _ in range(n)]
+
+
 def warm() -> None:
     """Import what a fold needs on a worker, so import time is not counted as search time."""
     import sklearn.ensemble
@@ -65,6 +74,8 @@ def timed_search(workers: int, family: str, trials: int, folder: Path) -> tuple[
         ready = time.perf_counter()
         storage = JournalStorage(JournalFileBackend(str(folder / f"{workers}.journal")))
         study = open_study(storage, f"bench-{workers}", params)
+        for fixed in fixed_trials(space, trials, params.seed):
+            study.enqueue_trial(fixed)
         Search(study, params, space, cfg["model"], executor).run()
         done = time.perf_counter()
     complete = sum(t.state.name == "COMPLETE" for t in finished(study))
@@ -86,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             seconds[workers] = search
             print(
                 f"  {workers} worker(s): search {search:7.1f} s ({search / args.trials:.2f} s a "
-                f"trial, {complete} complete); cluster start-up {startup:.1f} s"
+                f"trial, {complete} complete); cluster start-up {startup:.1f} s",
+                flush=True,
             )
     print(f"speed-up, 2 workers vs 1: {seconds[1] / seconds[2]:.2f}x")
     print(f"load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -157,3 +157,11 @@ def test_local_executor_reports_an_estimator_error():
     tag, score, error = executor.next()
     assert (tag, score) == (7, None)
     assert "C" in error and error.startswith("InvalidParameterError")
+
+
+def test_trials_asked_together_on_two_slots_get_different_params(tmp_path):
+    executor = Scripted(peak)
+    executor.slots = 2  # two trials in flight, as on a two-worker cluster
+    study = run(tmp_path / "a.journal", executor, n_trials=6, startup_trials=10)
+    params = [t.params["C"] for t in finished(study)]
+    assert len(params) == 6 and len(set(params)) == 6

@@ -5,7 +5,8 @@ a trial, sends the trial's folds one at a time to an executor (in this process, 
 reports the running mean after each fold, prunes a trial the median pruner judges hopeless, and
 tells the study the result. With one slot the loop is sequential: the same seed, budget and
 journal history give the same trials. The sampler is re-seeded before each ask from the seed and
-the number of finished trials, so a resumed run proposes what an uninterrupted one would have.
+the number of finished and running trials, so a resumed run proposes what an uninterrupted one
+would have, and trials asked at the same time on a cluster never share a seed.
 
 A trial that was running when a run stopped (Ctrl-C, a killed process) is marked failed and its
 params are queued again, so it is re-run, not lost. A fold that raises (bad params, a worker lost
@@ -130,7 +131,7 @@ class Search:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             self.study.sampler = optuna.samplers.TPESampler(
-                seed=self.params.seed + len(finished(self.study)),
+                seed=self.params.seed + len(finished(self.study)) + len(self.running),
                 n_startup_trials=self.params.startup_trials,
                 multivariate=True,
                 constant_liar=True,
