@@ -52,6 +52,18 @@ COMMANDS = {
         "lockstep.tune.command:command",
         "Tune a model family by CV on the training split; write conf/model/<family>_tuned.yaml.",
     ),
+    "outcomes": (
+        "lockstep.monitor.command:outcomes",
+        "Ground-truth labels: add them to the outcome store, export labelled rows.",
+    ),
+    "monitor": (
+        "lockstep.monitor.command:command",
+        "Live performance, concept drift and A/B verdict from logged predictions + outcomes.",
+    ),
+    "alert": (
+        "lockstep.monitor.alert:command",
+        'Create, update or close the one "lockstep monitor" GitHub issue.',
+    ),
     "reproduce": (
         "lockstep.reproduce.command:command",
         "Re-run a past commit in a worktree; judge every output (--attest records it).",
