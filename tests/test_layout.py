@@ -32,6 +32,7 @@ GROUND = {
     "metric_rules",
     "compose",
     "bootstrap",
+    "cluster",
 }
 MODEL_LEVEL = {"contract", "features", "models"}
 CAPABILITIES = {"review", "registry", "reproduce", "serve", "monitor", "tune"}
