@@ -63,7 +63,7 @@ def make_estimator(model: dict[str, Any], seed: int) -> ClassifierMixin:
 
 def make_pipeline(data: DataConfig, derived: list[dict[str, Any]], estimator: Any) -> Pipeline:
     extra_numeric, extra_categorical = derived_columns(derived)
-    excluded = set(data.exclude_features)
+    excluded = data.excluded_features()
     numeric = data.numeric_columns() + [c for c in extra_numeric if c not in excluded]
     categorical = data.categorical_columns() + [c for c in extra_categorical if c not in excluded]
     preprocess = ColumnTransformer(
