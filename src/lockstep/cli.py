@@ -21,6 +21,7 @@ COMMANDS = {
     "featurize": ("lockstep.stages.featurize:command", "Add row-wise derived features."),
     "train": ("lockstep.stages.train:command", "Cross-validate, fit and save the model pipeline."),
     "evaluate": ("lockstep.stages.evaluate:command", "Test-set metrics and plot data."),
+    "fairness": ("lockstep.stages.fairness:command", "Group rates and disparities with intervals."),
     "model_card": ("lockstep.stages.model_card:command", "Write reports/model_card.md."),
     "report": ("lockstep.report:command", "Markdown metric/param/data diff between two revisions."),
     "gate": ("lockstep.gate:command", "Exit 1 when a metric regresses past its tolerance."),
