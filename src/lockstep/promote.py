@@ -21,6 +21,7 @@ import click
 
 from .config import build, load_params, section
 from .errors import LockstepError
+from .fairness_checks import FAIRNESS_FILE
 from .metrics import directions
 from .policy import Decision, Policy, Refused, change_level, decide
 from .registry import Registry, Version, bump
@@ -134,7 +135,8 @@ def command(stage: str, dry_run: bool, params_path: str) -> None:
         rules = reigning["params"]
         policy = build(Policy, section(rules, "promote"), "promote")
     passed = bool(candidate["validation"].get("passed"))
-    decision = decide(policy, directions(rules), candidate["metrics"], base, passed)
+    fairness = json_at(repo, head, FAIRNESS_FILE)
+    decision = decide(policy, directions(rules), candidate["metrics"], base, passed, fairness)
     if existing is not None:
         version, level = existing.version, "already registered"
     else:

@@ -24,6 +24,7 @@ from .diffs import (
     param_changes,
     table,
 )
+from .fairness_checks import FAIRNESS_FILE, report_section
 from .io import write_text
 from .revisions import CV_FILE, INGEST_FILE, PLOT_FILES, VALIDATION_FILE, WORKSPACE, Snapshot
 
@@ -115,6 +116,12 @@ def curves_section(base: Snapshot, head: Snapshot) -> list[str]:
     return [legend, "", *"\n\n".join(blocks).split("\n")]
 
 
+def fairness_section(base: Snapshot, head: Snapshot) -> list[str]:
+    """Disparities base vs head; limits are the base's ``gate.fairness_limits``, as for the gate."""
+    limits = gate.fairness_limits(base.params, head.params)
+    return report_section(base.metric_file(FAIRNESS_FILE), head.metric_file(FAIRNESS_FILE), limits)
+
+
 def stale_note(snap: Snapshot) -> list[str]:
     if not snap.stale:
         return []
@@ -184,6 +191,7 @@ def render(base: Snapshot, head: Snapshot, run_url: str | None = None) -> str:
         *validation_section(base.files.get(VALIDATION_FILE), head.files.get(VALIDATION_FILE)),
         "",
         *drift_section(base.metric_file(DRIFT_FILE), head.metric_file(DRIFT_FILE)),
+        *fairness_section(base, head),
         "### Curves",
         "",
         *curves_section(base, head),
