@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from .errors import LockstepError
+from .explain import explanations, parse_request
 from .predlog import PredictionLog
 from .records import check_records
 from .serve_metrics import Measured, new_metrics
@@ -30,7 +31,14 @@ from .serving import DirSource, Loaded, StageSource, State, route
 INLINE_RECORDS = 20
 
 
-def _score(loaded: Loaded, role: str, records: list[Any], log: PredictionLog) -> dict[str, Any]:
+def _score(
+    loaded: Loaded,
+    role: str,
+    records: list[Any],
+    log: PredictionLog,
+    top: int | None = None,
+    log_explanations: bool = False,
+) -> dict[str, Any]:
     try:
         batch, errors = check_records(records, loaded.data, loaded.schema, loaded.key)
     except (ValueError, TypeError, OverflowError) as exc:  # input the checks could not read
@@ -40,25 +48,30 @@ def _score(loaded: Loaded, role: str, records: list[Any], log: PredictionLog) ->
     proba = loaded.scorer.positive_proba(batch).tolist()
     labels = [int(p >= loaded.threshold) for p in proba]
     version = loaded.info["version"]
+    shown, logged = explanations(loaded, batch, top, log_explanations)
     now = datetime.now(UTC).isoformat(timespec="milliseconds")
     request_id = uuid.uuid4().hex
-    log.write(
-        [
-            {"ts": now, "request": request_id, "model": role, "version": version, "id": pid,
-             "features": feats, "score": p, "label": label}
-            for pid, feats, p, label in zip(batch.ids, batch.features(), proba, labels, strict=True)
-        ]
-    )  # fmt: skip
+    rows = [
+        {"ts": now, "request": request_id, "model": role, "version": version, "id": pid,
+         "features": feats, "score": p, "label": label}
+        for pid, feats, p, label in zip(batch.ids, batch.features(), proba, labels, strict=True)
+    ]  # fmt: skip
+    for row, explanation in zip(rows, logged or (), strict=False):
+        row["explanation"] = explanation
+    log.write(rows)
     id_column = loaded.data.id_column
+    predictions = [
+        {"id": r[id_column], "probability": p, "label": label}
+        for r, p, label in zip(records, proba, labels, strict=True)
+    ]
+    for prediction, explanation in zip(predictions, shown or (), strict=False):
+        prediction["explanation"] = explanation
     return {
         "request": request_id,
         "model": role,
         "version": version,
         "threshold": loaded.threshold,
-        "predictions": [
-            {"id": r[id_column], "probability": p, "label": label}
-            for r, p, label in zip(records, proba, labels, strict=True)
-        ],
+        "predictions": predictions,
     }
 
 
@@ -72,6 +85,7 @@ def create_app(
     log_max_bytes: int = 50_000_000,
     pseudonymized: bool = False,
     eager: bool = True,
+    log_explanations: bool = False,
 ) -> Any:
     """The FastAPI app. ``primary``/``canary`` are model sources (DirSource or StageSource)."""
     import contextlib
@@ -136,10 +150,19 @@ def create_app(
         use_canary = current[1] is not None and route(body, state.fraction, canary_seed)
         role, loaded = ("canary", current[1]) if use_canary else ("prod", current[0])
         request.scope["lockstep"]["model"] = role
-        if len(records) <= INLINE_RECORDS:  # a thread hop costs more than scoring a few rows
-            result = _score(loaded, role, records, log)
-        else:
-            result = await run_in_threadpool(_score, loaded, role, records, log)
+        try:
+            query = request.query_params
+            top = parse_request(query.get("explain"), query.get("top"))
+        except ValueError as exc:
+            return fail(422, str(exc))
+        args = (loaded, role, records, log, top, log_explanations)
+        try:
+            if len(records) <= INLINE_RECORDS:  # a thread hop costs more than scoring a few rows
+                result = _score(*args)
+            else:
+                result = await run_in_threadpool(_score, *args)
+        except LockstepError as exc:  # e.g. a tree model to explain and no shap installed
+            return fail(501, str(exc))
         if "errors" in result:
             return fail(422, "some records break the data contract", result["errors"])
         version = result["version"]
@@ -240,6 +263,11 @@ def _try_reload(state: State) -> None:
 )
 @click.option("--log-dir", default="reports/predictions", show_default=True)
 @click.option("--log-max-bytes", default=50_000_000, show_default=True, type=int)
+@click.option(
+    "--log-explanations",
+    is_flag=True,
+    help="Keep every logged record's full explanation (contributions) in the prediction log.",
+)
 @click.option("--max-records", default=1000, show_default=True, type=int)
 @click.option(
     "--pseudonymized",
@@ -250,7 +278,7 @@ def command(
     stage: str | None, model_dir: str | None, params_path: str, artifact: str | None,
     host: str, port: int, canary_stage: str | None, canary_model: str | None,
     canary_fraction: float, canary_seed: int, log_dir: str, log_max_bytes: int,
-    max_records: int, pseudonymized: bool,
+    max_records: int, pseudonymized: bool, log_explanations: bool,
 ) -> None:  # fmt: skip
     """Serve the promoted model over HTTP: POST /predict, GET /health /ready /model /metrics."""
     import signal
@@ -275,6 +303,7 @@ def command(
     app = create_app(
         primary, canary, canary_fraction if canary else 0.0, canary_seed, log_dir,
         max_records, log_max_bytes, pseudonymized, eager=False,
+        log_explanations=log_explanations,
     )  # fmt: skip
     if hasattr(signal, "SIGHUP"):
         signal.signal(
