@@ -12,7 +12,7 @@ from . import __version__
 # name -> ("module:attribute", one-line help); pipeline stages first, in pipeline order.
 COMMANDS = {
     "params": (
-        "lockstep.params:command",
+        "lockstep.compose:command",
         "Compose conf/ into params.yaml, or --check it is current.",
     ),
     "ingest": ("lockstep.stages.ingest:command", "Read the configured source into data/raw/."),
@@ -23,20 +23,35 @@ COMMANDS = {
     "evaluate": ("lockstep.stages.evaluate:command", "Test-set metrics and plot data."),
     "fairness": ("lockstep.stages.fairness:command", "Group rates and disparities with intervals."),
     "model_card": ("lockstep.stages.model_card:command", "Write reports/model_card.md."),
-    "report": ("lockstep.report:command", "Markdown metric/param/data diff between two revisions."),
-    "gate": ("lockstep.gate:command", "Exit 1 when a metric regresses past its tolerance."),
-    "comment": ("lockstep.comment:command", "Create or update the one sticky PR comment."),
-    "registry": ("lockstep.registry:command", "Model versions and stages from Git tags."),
-    "promote": ("lockstep.promote:command", "Champion/challenger check, then tag a version."),
-    "rollback": ("lockstep.promote:rollback", "Assign a stage back to its previous version."),
-    "model": ("lockstep.model_get:command", "Fetch a registered model by stage or version."),
-    "serve": ("lockstep.serve:command", "Serve the promoted model over HTTP (FastAPI)."),
-    "drift": ("lockstep.drift:command", "Per-column and score drift of a batch vs reference."),
+    "report": (
+        "lockstep.review.report:command",
+        "Markdown metric/param/data diff between two revisions.",
+    ),
+    "gate": ("lockstep.review.gate:command", "Exit 1 when a metric regresses past its tolerance."),
+    "comment": ("lockstep.review.comment:command", "Create or update the one sticky PR comment."),
+    "registry": ("lockstep.registry.events:command", "Model versions and stages from Git tags."),
+    "promote": (
+        "lockstep.registry.promote:command",
+        "Champion/challenger check, then tag a version.",
+    ),
+    "rollback": (
+        "lockstep.registry.promote:rollback",
+        "Assign a stage back to its previous version.",
+    ),
+    "model": ("lockstep.registry.fetch:command", "Fetch a registered model by stage or version."),
+    "serve": ("lockstep.serve.app:command", "Serve the promoted model over HTTP (FastAPI)."),
+    "drift": (
+        "lockstep.monitor.drift:command",
+        "Per-column and score drift of a batch vs reference.",
+    ),
     "reproduce": (
-        "lockstep.reproduce:command",
+        "lockstep.reproduce.command:command",
         "Re-run a past commit's pipeline in a worktree; verify every hash.",
     ),
 }
+
+# Commands whose outputs depend on the BLAS kernel: they warn when it cannot be pinned.
+NUMERIC_COMMANDS = frozenset({"train", "evaluate", "model_card", "reproduce"})
 
 
 class LazyGroup(click.Group):
@@ -47,6 +62,12 @@ class LazyGroup(click.Group):
         if name not in COMMANDS:
             return None
         module, attribute = COMMANDS[name][0].split(":")
+        from .numerics import pin  # before the command's module can load numpy
+
+        try:
+            pin(warn=name in NUMERIC_COMMANDS)
+        except Exception as exc:  # a bad numerics section in params.yaml
+            raise click.ClickException(f"params.yaml: {exc}") from exc
         return getattr(importlib.import_module(module), attribute)
 
     def invoke(self, ctx: click.Context) -> object:

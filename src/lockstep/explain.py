@@ -18,8 +18,6 @@ the average direction and strength of the feature's effect. shap is imported onl
 
 from __future__ import annotations
 
-import threading
-import weakref
 from typing import Any
 
 import numpy as np
@@ -141,44 +139,3 @@ def card_section(model: Any, X: Any, rows: int = 15) -> list[str]:
         effect = "n/a (constant)" if r["effect"] is None else f"{r['effect']:+.4f}"
         lines.append(f"| {r['feature']} | {effect} | {r['mean_abs']:.4f} |")
     return lines
-
-
-_EXPLAINERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
-
-
-def explainer_for(model: Any) -> Explainer:
-    """One Explainer per loaded model, built on first use (a server explains many requests)."""
-    with _LOCK:
-        if model not in _EXPLAINERS:
-            _EXPLAINERS[model] = Explainer(model)
-        return _EXPLAINERS[model]
-
-
-def parse_request(explain: str | None, top: str | None) -> int | None:
-    """``?explain=true&top=N`` → N contributions per record (0: all), or None when not asked."""
-    if explain is None or explain.lower() in ("false", "0", "no", ""):
-        return None
-    if explain.lower() not in ("true", "1", "yes"):
-        raise ValueError(f"explain must be true or false, got {explain!r}")
-    try:
-        count = 5 if top is None else int(top)
-    except ValueError:
-        count = -1
-    if count < 0:
-        raise ValueError(f"top must be a whole number >= 0 (0: every feature), got {top!r}")
-    return count
-
-
-def explanations(
-    loaded: Any, batch: Any, top: int | None, keep_all: bool
-) -> tuple[list | None, list | None]:
-    """(shown in the reply, kept in the log) for a scored batch; (None, None) when not asked."""
-    if top is None and not keep_all:
-        return None, None
-    explainer = explainer_for(loaded.model)
-    matrix = loaded.scorer.features(batch)
-    full = explainer.records(matrix, 0) if keep_all else None
-    if top is None:
-        return None, full
-    return (full if top == 0 and full else explainer.records(matrix, top)), full

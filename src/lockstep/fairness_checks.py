@@ -1,17 +1,14 @@
-"""Judging reports/fairness.json: limits (gate, promote), significant change (PR report), text.
+"""Judging reports/fairness.json against limits (`lockstep gate`, `promote`), and its card text.
 
 A limit caps a disparity for every sensitive column: ``*_difference`` at most the limit,
 ``*_ratio`` at least the limit. A limit is breached only when the whole bootstrap interval lies
 beyond it, so noise alone does not refuse a model; a disparity that could not be measured (groups
-too small) is shown as such and breaches nothing. A change between two revisions is significantly
-worse when the worsening exceeds z·√(se_base² + se_head²), each se read off its interval
-(width / 2z), z the normal quantile of the report's confidence: a two-sided normal test at that
-level, the base and head resamples being independent.
+too small) is shown as such and breaches nothing. Comparing two revisions (the PR report) is in
+lockstep.review.fairness.
 """
 
 from __future__ import annotations
 
-from statistics import NormalDist
 from typing import Any
 
 from .errors import LockstepError
@@ -32,11 +29,11 @@ def check_limits(limits: dict[str, float], where: str) -> dict[str, float]:
     return dict(limits)
 
 
-def _fmt(value: Any) -> str:
+def fmt(value: Any) -> str:
     return "n/a" if value is None else f"{value:.4f}"
 
 
-def _measured(report: dict | None) -> dict[tuple[str, str], dict]:
+def measured(report: dict | None) -> dict[tuple[str, str], dict]:
     """(column, disparity) → entry, for every disparity the report could measure."""
     out = {}
     for column, body in ((report or {}).get("columns") or {}).items():
@@ -55,18 +52,18 @@ def breaches(report: dict | None, limits: dict[str, float]) -> tuple[list[str], 
     """(lines, reasons): one line per limited disparity; a reason per interval beyond a limit."""
     lines: list[str] = []
     reasons: list[str] = []
-    measured = _measured(report)
+    found = measured(report)
     columns = sorted((report or {}).get("columns") or {})
     for name, limit in sorted(limits.items()):
         upper = name.endswith("_difference")
         for column in columns:
-            entry = measured.get((column, name))
+            entry = found.get((column, name))
             if entry is None:
                 lines.append(f"fairness {column} {name}: not measured (groups too small) ok")
                 continue
             beyond = entry["low"] > limit if upper else entry["high"] < limit
             bound = "<=" if upper else ">="
-            interval = f"{_fmt(entry['value'])} (CI {_fmt(entry['low'])}–{_fmt(entry['high'])})"
+            interval = f"{fmt(entry['value'])} (CI {fmt(entry['low'])}–{fmt(entry['high'])})"
             lines.append(
                 f"fairness {column} {name}: {interval} {bound} {limit} {'FAIL' if beyond else 'ok'}"
             )
@@ -81,29 +78,8 @@ def breaches(report: dict | None, limits: dict[str, float]) -> tuple[list[str], 
     return lines, reasons
 
 
-def worse(base: dict, head: dict, name: str, confidence: float) -> bool:
-    """Is head's disparity significantly worse than base's (normal test on bootstrap se)?"""
-    z = NormalDist().inv_cdf((1 + confidence) / 2)
-    se = [(e["high"] - e["low"]) / (2 * z) for e in (base, head)]
-    change = head["value"] - base["value"]
-    worsening = change if name.endswith("_difference") else -change
-    return worsening > z * (se[0] ** 2 + se[1] ** 2) ** 0.5
-
-
-def changes(base: dict | None, head: dict | None) -> list[dict[str, Any]]:
-    """One row per (column, disparity) measured at either revision, flagged when worse."""
-    b, h = _measured(base), _measured(head)
-    confidence = float((head or base or {}).get("confidence", 0.95))
-    rows = []
-    for column, name in sorted(set(b) | set(h)):
-        be, he = b.get((column, name)), h.get((column, name))
-        flagged = be is not None and he is not None and worse(be, he, name, confidence)
-        rows.append({"column": column, "name": name, "base": be, "head": he, "worse": flagged})
-    return rows
-
-
 def _cell(entry: dict, key: str) -> str:
-    return f"n/a ({entry['too_small']})" if "too_small" in entry else _fmt(entry.get(key))
+    return f"n/a ({entry['too_small']})" if "too_small" in entry else fmt(entry.get(key))
 
 
 def card_section(report: dict | None) -> list[str]:
@@ -120,6 +96,7 @@ def card_section(report: dict | None) -> list[str]:
     lines = [
         f"Sensitive columns (declared in `data.sensitive_columns`): "
         f"{', '.join(f'`{c}`' for c in columns)}. The model {uses}.",
+        "",
         f"Threshold {report['threshold']}; a group with fewer than {report['min_group_rows']} rows "
         f"or {report['min_group_positives']} actual positives or negatives is not judged. "
         f"{level} intervals from {report['bootstrap_samples']} seeded bootstrap resamples.",
@@ -142,30 +119,6 @@ def card_section(report: dict | None) -> list[str]:
         for name in DISPARITIES:
             e = body[name]
             lines.append(
-                f"| {name} | {_fmt(e['value'])} | {_fmt(e['low'])} – {_fmt(e['high'])} "
-                f"| {_gap(e)} |"
+                f"| {name} | {fmt(e['value'])} | {fmt(e['low'])} – {fmt(e['high'])} | {_gap(e)} |"
             )
     return lines
-
-
-def report_section(base: dict | None, head: dict | None, limits: dict[str, float]) -> list[str]:
-    """The PR report's fairness section: base vs head disparities, worsening and limits flagged."""
-    rows = changes(base, head)
-    if not rows:
-        return []
-    _, reasons = breaches(head, limits)
-    lines = ["### Fairness", ""]
-    lines += [f"- ❌ {r}" for r in reasons]
-    flagged = [r for r in rows if r["worse"]]
-    lines += [f"- 🔻 `{r['column']}` {r['name']} is significantly worse" for r in flagged]
-    if not reasons and not flagged:
-        lines.append("- no disparity breaches a limit or got significantly worse")
-    lines += ["", "| column | disparity | base | head | |", "|---|---|---:|---:|---|"]
-    for r in rows:
-        cells = [
-            "—" if e is None else f"{_fmt(e['value'])} ({_fmt(e['low'])}–{_fmt(e['high'])})"
-            for e in (r["base"], r["head"])
-        ]
-        mark = "🔻 significantly worse" if r["worse"] else ""
-        lines.append(f"| `{r['column']}` | {r['name']} | {cells[0]} | {cells[1]} | {mark} |")
-    return [*lines, ""]

@@ -23,10 +23,10 @@ import pandas as pd
 
 from .. import bootstrap, explain
 from ..config import build, section
+from ..contract.schema import DataConfig
 from ..errors import LockstepError
 from ..fairness_checks import card_section
 from ..io import file_hash, write_text
-from ..schema import DataConfig
 from .evaluate import score_test_rows, scores
 
 
