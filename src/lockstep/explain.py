@@ -78,22 +78,27 @@ class Explainer:
     def records(self, matrix: np.ndarray, top: int) -> list[dict[str, Any]]:
         """Per record: base, output, the ``top`` largest contributions (0: all) and the rest."""
         values, base = self.by_input(matrix)
-        out = []
-        for row in values:
-            order = np.argsort(-np.abs(row), kind="stable")
-            shown = order[:top] if top > 0 else order
-            out.append(
-                {
-                    "units": self.units,
-                    "base": base,
-                    "output": base + float(row.sum()),
-                    "contributions": [
-                        {"feature": self.inputs[j], "contribution": float(row[j])} for j in shown
-                    ],
-                    "rest": float(row[order[len(shown) :]].sum()),
-                }
-            )
-        return out
+        order = np.argsort(-np.abs(values), axis=1, kind="stable")
+        count = values.shape[1] if top <= 0 else min(top, values.shape[1])
+        shown = np.take_along_axis(values, order[:, :count], axis=1)
+        outputs = (base + values.sum(axis=1)).tolist()
+        rests = (
+            (values.sum(axis=1) - shown.sum(axis=1)).tolist() if count < values.shape[1] else None
+        )
+        names = self.inputs
+        return [
+            {
+                "units": self.units,
+                "base": base,
+                "output": outputs[i],
+                "contributions": [
+                    {"feature": names[j], "contribution": c}
+                    for j, c in zip(order[i, :count].tolist(), shown[i].tolist(), strict=True)
+                ],
+                "rest": rests[i] if rests is not None else 0.0,
+            }
+            for i in range(len(values))
+        ]
 
 
 def _tree_explainer(estimator: Any) -> Any:
