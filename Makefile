@@ -17,10 +17,10 @@ install: ## Create .venv: the locked environment (requirements.lock), lockstep, 
 	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
 	$(BIN)/pip install --quiet -e ".[dev]"
 
-lock: ## Pin this venv's exact versions (with hashes) into requirements.lock; commit it
+lock: ## Pin this venv's exact versions (with hashes, every extra) into requirements.lock; commit it
 	@mkdir -p build
 	$(BIN)/pip freeze --all --exclude-editable > build/lock-constraints.txt
-	$(BIN)/uv pip compile pyproject.toml --extra telco --generate-hashes --quiet \
+	$(BIN)/uv pip compile pyproject.toml --all-extras --generate-hashes --quiet \
 		--constraint build/lock-constraints.txt --custom-compile-command "make lock" \
 		-o requirements.lock
 
@@ -59,6 +59,7 @@ bench: ## Run the benchmarks in bench/ and print their figures
 	$(BIN)/python bench/pipeline_overhead.py
 	$(BIN)/python bench/scaling.py
 	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/numerics.py
 
 clean: ## Remove caches (keeps .venv, data and the DVC cache)
 	rm -rf .pytest_cache .ruff_cache build dist src/*.egg-info

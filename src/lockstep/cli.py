@@ -8,6 +8,7 @@ import os
 import click
 
 from . import __version__
+from .errors import LockstepError
 
 # name -> ("module:attribute", one-line help); pipeline stages first, in pipeline order.
 COMMANDS = {
@@ -29,7 +30,7 @@ COMMANDS = {
     ),
     "gate": ("lockstep.review.gate:command", "Exit 1 when a metric regresses past its tolerance."),
     "comment": ("lockstep.review.comment:command", "Create or update the one sticky PR comment."),
-    "registry": ("lockstep.registry.events:command", "Model versions and stages from Git tags."),
+    "registry": ("lockstep.registry.cli:command", "Model versions and stages from Git tags."),
     "promote": (
         "lockstep.registry.promote:command",
         "Champion/challenger check, then tag a version.",
@@ -38,20 +39,30 @@ COMMANDS = {
         "lockstep.registry.promote:rollback",
         "Assign a stage back to its previous version.",
     ),
-    "model": ("lockstep.registry.fetch:command", "Fetch a registered model by stage or version."),
-    "serve": ("lockstep.serve.app:command", "Serve the promoted model over HTTP (FastAPI)."),
+    "model": ("lockstep.registry.cli:model", "Fetch a registered model by stage or version."),
+    "serve": ("lockstep.serve.cli:command", "Serve the promoted model over HTTP (FastAPI)."),
     "drift": (
         "lockstep.monitor.drift:command",
         "Per-column and score drift of a batch vs reference.",
     ),
     "reproduce": (
         "lockstep.reproduce.command:command",
-        "Re-run a past commit's pipeline in a worktree; verify every hash.",
+        "Re-run a past commit in a worktree; judge every output (--attest records it).",
     ),
 }
 
 # Commands whose outputs depend on the BLAS kernel: they warn when it cannot be pinned.
-NUMERIC_COMMANDS = frozenset({"train", "evaluate", "model_card", "reproduce"})
+NUMERIC_COMMANDS = frozenset({"train", "evaluate", "fairness", "model_card", "reproduce"})
+
+
+def params_option(args: list[str]) -> str:
+    """The value of a command's ``--params`` option in ``args``, or the default params.yaml."""
+    for i, arg in enumerate(args):
+        if arg == "--params" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--params="):
+            return arg.split("=", 1)[1]
+    return "params.yaml"
 
 
 class LazyGroup(click.Group):
@@ -62,20 +73,32 @@ class LazyGroup(click.Group):
         if name not in COMMANDS:
             return None
         module, attribute = COMMANDS[name][0].split(":")
-        from .numerics import pin  # before the command's module can load numpy
-
-        try:
-            pin(warn=name in NUMERIC_COMMANDS)
-        except Exception as exc:  # a bad numerics section in params.yaml
-            raise click.ClickException(f"params.yaml: {exc}") from exc
         return getattr(importlib.import_module(module), attribute)
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Pin the numeric environment from the command's params file before its module loads."""
+        from .numerics import pin
+
+        path = params_option(args[1:])
+        try:
+            pin(path, warn=bool(args) and args[0] in NUMERIC_COMMANDS)
+        except Exception as exc:  # a bad numerics section
+            raise click.ClickException(f"{path}: {exc}") from exc
+        return super().resolve_command(ctx, args)
+
     def invoke(self, ctx: click.Context) -> object:
-        """Turn an unexpected exception into a one-line error (LOCKSTEP_DEBUG=1 shows it whole)."""
+        """LockstepError becomes click's ``Error: ...``; anything unexpected a one-line error too
+        (LOCKSTEP_DEBUG=1 shows its traceback)."""
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except LockstepError as exc:
+            error = click.ClickException(exc.message)
+            error.exit_code = exc.exit_code
+            raise error from exc
         except Exception as exc:
             if os.environ.get("LOCKSTEP_DEBUG"):
                 raise

@@ -16,7 +16,7 @@ test rows (lockstep.bootstrap). Resampled values use a vectorised form of fairle
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -35,6 +35,8 @@ DISPARITIES = (
 
 @dataclass(frozen=True)
 class FairnessParams:
+    SECTION: ClassVar[str] = "fairness"
+
     seed: int
     min_group_rows: int = 30
     min_group_positives: int = 10

@@ -13,8 +13,7 @@ from typing import Any
 
 from .errors import LockstepError
 from .fairness import DISPARITIES
-
-FAIRNESS_FILE = "reports/fairness.json"
+from .paths import FAIRNESS_FILE
 
 
 def check_limits(limits: dict[str, float], where: str) -> dict[str, float]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lockstep.fairness_checks import FAIRNESS_FILE
+from lockstep.paths import FAIRNESS_FILE
 from lockstep.review import gate, report
 from lockstep.review.fairness import changes, report_section
 from lockstep.review.revisions import Snapshot

@@ -6,7 +6,7 @@ A user brings their own tabular dataset by writing one YAML file; nothing here i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 import pandera.pandas as pa
@@ -64,6 +64,7 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class DataConfig:
+    SECTION: ClassVar[str] = "data"
     name: str
     source: SourceSpec
     target: str
@@ -119,14 +120,9 @@ class DataConfig:
         return {str(spec.get("name")) for spec in self.derived_features}
 
     def excluded_features(self) -> set[str]:
-        """Never given to the model: exclude_features, and (if so set) sensitive columns and
-        the derived features computed from them."""
-        from ..features import spec_inputs
-
-        sensitive = set() if self.sensitive_as_features else set(self.sensitive_columns)
-        for spec in self.derived_features:  # a feature derived from one would carry it in
-            if sensitive.intersection(spec_inputs(spec)):
-                sensitive.add(str(spec.get("name")))
+        """Input columns never given to the model: exclude_features, and the sensitive columns
+        when ``sensitive_as_features`` is false (models.py also drops what is derived from them)."""
+        sensitive = () if self.sensitive_as_features else self.sensitive_columns
         return {*self.exclude_features, *sensitive}
 
     def feature_columns(self) -> list[str]:

@@ -16,7 +16,8 @@ import click
 from .. import metric_rules
 from ..config import build
 from ..errors import LockstepError
-from ..fairness_checks import FAIRNESS_FILE, breaches, check_limits
+from ..fairness_checks import breaches, check_limits
+from ..paths import FAIRNESS_FILE
 from .diffs import fmt_amount
 
 DIGITS = 9  # metric files hold 6 decimals; rounding the difference removes float noise

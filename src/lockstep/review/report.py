@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
-from ..fairness_checks import FAIRNESS_FILE
 from ..io import write_text
+from ..paths import CV_FILE, FAIRNESS_FILE, INGEST_FILE, PLOT_FILES, VALIDATION_FILE
 from . import charts, gate
 from .diffs import (
     DRIFT_FILE,
@@ -27,7 +27,7 @@ from .diffs import (
     table,
 )
 from .fairness import report_section
-from .revisions import CV_FILE, INGEST_FILE, PLOT_FILES, VALIDATION_FILE, WORKSPACE, Snapshot
+from .revisions import WORKSPACE, Snapshot
 
 MARKER = "<!-- lockstep:report -->"
 CURVES = (

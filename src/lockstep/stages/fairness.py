@@ -11,22 +11,24 @@ from __future__ import annotations
 
 import click
 
-from ..config import build, section
+from ..config import read_section
 from ..errors import LockstepError
 from ..fairness import FairnessParams, fairness_report
 from ..io import write_json
+from ..options import params_option
+from ..paths import FAIRNESS_FILE, MODEL_FILE, TEST_FEATURES
 from .evaluate import score_test_rows
 
 
 @click.command("fairness")
-@click.option("--params", "params_path", default="params.yaml", show_default=True)
-@click.option("--model", "model_path", default="models/model.skops", show_default=True)
-@click.option("--input", "input_path", default="data/features/test.parquet", show_default=True)
-@click.option("--output", default="reports/fairness.json", show_default=True)
+@params_option()
+@click.option("--model", "model_path", default=MODEL_FILE, show_default=True)
+@click.option("--input", "input_path", default=TEST_FEATURES, show_default=True)
+@click.option("--output", default=FAIRNESS_FILE, show_default=True)
 def command(params_path: str, model_path: str, input_path: str, output: str) -> None:
     """Per-group rates and disparities, with intervals, for each declared sensitive column."""
     params, data, ev, frame, _, y, _, proba = score_test_rows(params_path, model_path, input_path)
-    fair = build(FairnessParams, section(params, "fairness"), "fairness")
+    fair = read_section(FairnessParams, params)
     missing = [c for c in data.sensitive_columns if c not in frame.columns]
     if missing:
         raise LockstepError(
