@@ -7,7 +7,6 @@ same inputs; they exist so that a few hundred resamples take well under a second
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import numpy as np
 
@@ -98,15 +97,30 @@ def resamples(n: int, samples: int, seed: int) -> Iterator[np.ndarray]:
         yield rng.integers(0, n, n)
 
 
-def percentile_interval(values: Any, confidence: float) -> tuple[float, float]:
-    """The central ``confidence`` percentile interval of the finite draws (nan if none)."""
-    arr = np.asarray(values, dtype=float)
-    arr = arr[~np.isnan(arr)]
+def draws(
+    y: np.ndarray,
+    p: np.ndarray,
+    threshold: float,
+    samples: int,
+    seed: int,
+    names: tuple[str, ...] = tuple(METRICS),
+) -> dict[str, np.ndarray]:
+    """Each named metric on ``samples`` seeded resamples of the rows (NaN where undefined)."""
+    out: dict[str, list[float]] = {name: [] for name in names}
+    for idx in resamples(len(y), samples, seed):
+        for name in names:
+            out[name].append(METRICS[name](y[idx], p[idx], threshold))
+    return {name: np.asarray(values, dtype=float) for name, values in out.items()}
+
+
+def percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
+    """The central ``confidence`` percentile interval of the defined draws (NaN if none)."""
+    arr = values[~np.isnan(values)]
     if arr.size == 0:
-        return float("nan"), float("nan")
+        return (float("nan"), float("nan"))
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(arr, [tail, 100 - tail])
-    return float(low), float(high)
+    return (float(low), float(high))
 
 
 def intervals(
@@ -118,8 +132,5 @@ def intervals(
     seed: int,
 ) -> dict[str, tuple[float, float]]:
     """Percentile bootstrap interval of every metric from ``samples`` seeded resamples."""
-    draws: dict[str, list[float]] = {name: [] for name in METRICS}
-    for idx in resamples(len(y), samples, seed):
-        for name, fn in METRICS.items():
-            draws[name].append(fn(y[idx], p[idx], threshold))
-    return {name: percentile_interval(values, confidence) for name, values in draws.items()}
+    drawn = draws(y, p, threshold, samples, seed)
+    return {name: percentile_interval(values, confidence) for name, values in drawn.items()}

@@ -81,6 +81,7 @@ class DataConfig:
     sensitive_as_features: bool = True  # False: the model never sees the sensitive columns
     intended_use: str = ""
     limitations: tuple[str, ...] = ()
+    feedback: str | None = None  # labelled production rows merged in by ingest, when present
 
     def __post_init__(self) -> None:
         where = "data"
