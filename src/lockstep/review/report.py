@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from ..io import write_text
-from ..paths import CV_FILE, INGEST_FILE, PLOT_FILES, VALIDATION_FILE
+from ..paths import CV_FILE, FAIRNESS_FILE, INGEST_FILE, PLOT_FILES, VALIDATION_FILE
 from . import charts, gate
 from .diffs import (
     DRIFT_FILE,
@@ -28,6 +28,7 @@ from .diffs import (
     param_changes,
     table,
 )
+from .fairness import report_section
 from .revisions import WORKSPACE, Snapshot
 
 MARKER = "<!-- lockstep:report -->"
@@ -118,6 +119,12 @@ def curves_section(base: Snapshot, head: Snapshot) -> list[str]:
     return [legend, "", *"\n\n".join(blocks).split("\n")]
 
 
+def fairness_section(base: Snapshot, head: Snapshot) -> list[str]:
+    """Disparities base vs head; limits are the base's ``gate.fairness_limits``, as for the gate."""
+    limits = gate.fairness_limits(base.params, head.params)
+    return report_section(base.metric_file(FAIRNESS_FILE), head.metric_file(FAIRNESS_FILE), limits)
+
+
 def stale_note(snap: Snapshot) -> list[str]:
     if not snap.stale:
         return []
@@ -188,6 +195,7 @@ def render(base: Snapshot, head: Snapshot, run_url: str | None = None) -> str:
         "",
         *drift_section(base.metric_file(DRIFT_FILE), head.metric_file(DRIFT_FILE)),
         *monitoring_section(base.metric_file(MONITORING_FILE), head.metric_file(MONITORING_FILE)),
+        *fairness_section(base, head),
         "### Curves",
         "",
         *curves_section(base, head),
