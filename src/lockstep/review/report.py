@@ -1,0 +1,241 @@
+"""`lockstep report`: a markdown diff of two revisions for a pull-request comment.
+
+Sections: gate verdict, test-set metrics (base, head, change, better/worse by each metric's
+direction), cross-validation, changed params only, data (raw rows, content hash, columns),
+validation summary, and ROC / precision-recall curves of base vs head as Mermaid charts.
+Metrics and params are read with DVC's Python API (lockstep.revisions).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..io import write_text
+from . import charts, gate, lockcheck
+from .diffs import (
+    DRIFT_FILE,
+    MISSING,
+    drift_section,
+    fmt_change,
+    fmt_param,
+    fmt_value,
+    metric_rows,
+    param_changes,
+    table,
+)
+from .revisions import CV_FILE, INGEST_FILE, PLOT_FILES, VALIDATION_FILE, WORKSPACE, Snapshot
+
+MARKER = "<!-- lockstep:report -->"
+CURVES = (
+    ("ROC (test set)", "false positive rate", "true positive rate"),
+    ("Precision-recall (test set)", "recall", "precision"),
+)
+VERDICTS = {"better": "✅ better", "worse": "🔻 worse", "same": "= same", "": ""}
+
+
+def metrics_table(base: dict, head: dict, directions: dict[str, str], alias: str = "") -> list[str]:
+    rows = []
+    for r in metric_rows(base, head, directions, alias):
+        values = [fmt_value(r.base), fmt_value(r.head), r.change, r.relative]
+        rows.append([f"`{r.name}`", *values, VERDICTS[r.verdict]])
+    if not rows:
+        return ["_No metrics at either revision: run `dvc repro` and commit the reports._"]
+    return table(["metric", "base", "head", "change", "%", ""], rows, "lrrrrl")
+
+
+def gate_section(checks: list[gate.Check], source: str, stale_lock: bool = False) -> list[str]:
+    failed = [f"`{c.metric}`" for c in checks if c.failed] + ["`dvc.lock`"] * stale_lock
+    head = "### ❌ Gate failed: " + ", ".join(failed) if failed else "### ✅ Gate passed"
+    lines = [head, ""]
+    for c in checks:
+        mark = "❌" if c.failed else "✔️"
+        lines.append(f"- {mark} `{c.metric}`: {c.reason}")
+    if not checks:
+        lines.append("- no metric has a tolerance in `gate.tolerances`")
+    if stale_lock:
+        lines.append("- ❌ `dvc.lock`: stale, and `gate.require_fresh_lock` is true")
+    if source == "head":
+        lines.append("- the base revision has no `gate` section: the head's tolerances were used")
+    return lines
+
+
+def data_section(base: dict | None, head: dict | None) -> list[str]:
+    base, head = base or {}, head or {}
+    rows = []
+    for key in ("rows", "content_hash"):
+        b, h = base.get(key), head.get(key)
+        if key == "content_hash":
+            shown = [f"`{v[:12]}`" if isinstance(v, str) else MISSING for v in (b, h)]
+            rows.append(["content hash", *shown, "unchanged" if b == h else "**changed**"])
+        else:
+            change = fmt_change(b, h)[0] if b != h else "unchanged"
+            rows.append(["raw rows", fmt_value(b), fmt_value(h), change or MISSING])
+    b_cols, h_cols = base.get("columns") or [], head.get("columns") or []
+    added = [c for c in h_cols if c not in b_cols]
+    removed = [c for c in b_cols if c not in h_cols]
+    lines = table(["data", "base", "head", "change"], rows, "lrrl")
+    if added or removed:
+        lines += [
+            "",
+            f"Columns added: {', '.join(added) or 'none'}; "
+            f"removed: {', '.join(removed) or 'none'}.",
+        ]
+    return lines
+
+
+def validation_section(base: dict | None, head: dict | None) -> list[str]:
+    def cells(v: dict | None) -> list[str]:
+        if not v:
+            return [MISSING] * 4
+        failures = v.get("failures") or {}
+        dropped = v.get("dropped_columns") or []
+        passed = "✅ passed" if v.get("passed") else "❌ failed"
+        return [passed, fmt_value(v.get("rows_checked")), str(len(failures)), str(len(dropped))]
+
+    rows = [[label, *cells(v)] for label, v in (("base", base), ("head", head))]
+    lines = table(["", "result", "rows checked", "failed checks", "dropped columns"], rows, "llrrr")
+    for name, detail in sorted(((head or {}).get("failures") or {}).items()):
+        lines.append(f"- head: `{name}`: {fmt_value(detail)}")
+    return lines
+
+
+def curves_section(base: Snapshot, head: Snapshot) -> list[str]:
+    specs = zip(PLOT_FILES, (charts.roc_series, charts.pr_series), CURVES, strict=True)
+    blocks = [
+        charts.xychart(*labels, series(base.files.get(path)), series(head.files.get(path)))
+        for path, series, labels in specs
+    ]
+    blocks = [b for b in blocks if b]
+    if not blocks:
+        return ["_No plot data at either revision._"]
+    legend = f"Grey: base `{base.label}`. Blue: head `{head.label}`."
+    return [legend, "", *"\n\n".join(blocks).split("\n")]
+
+
+def stale_note(snap: Snapshot) -> list[str]:
+    if not snap.stale:
+        return []
+    stages = ", ".join(f"`{s}`" for s in snap.stale)
+    return [
+        "> [!WARNING]",
+        f"> The working tree is not reproduced ({stages} changed since `dvc.lock`): these numbers",
+        "> are from the last run. Run `dvc repro` first.",
+        "",
+    ]
+
+
+def lock_note(fresh: lockcheck.Freshness | None) -> list[str]:
+    """Whether the committed dvc.lock is what CI reproduced (only when it was checked)."""
+    if fresh is None:
+        return []
+    if not fresh.stale:
+        return [f"**dvc.lock:** ✅ {fresh.summary()}.", ""]
+    return ["> [!WARNING]", f"> **dvc.lock** is {fresh.summary()}.", ""]
+
+
+def headline(rows: list, changes: int, base_data: dict | None, head_data: dict | None) -> str:
+    """One line: how many judged metrics moved which way, params changed, data changed."""
+    counts = {v: sum(r.verdict == v for r in rows) for v in ("better", "worse", "same")}
+    b, h = base_data or {}, head_data or {}
+    data_changed = (b.get("content_hash"), b.get("rows")) != (h.get("content_hash"), h.get("rows"))
+    return (
+        f"**Metrics:** {counts['better']} better, {counts['worse']} worse, "
+        f"{counts['same']} unchanged · **Params:** {changes} changed · "
+        f"**Data:** {'changed' if data_changed else 'unchanged'}"
+    )
+
+
+def render(
+    base: Snapshot,
+    head: Snapshot,
+    run_url: str | None = None,
+    fresh: lockcheck.Freshness | None = None,
+) -> str:
+    """The whole report as markdown, starting with the sticky-comment marker.
+
+    ``fresh``: how the committed dvc.lock compares with the reproduced one, when it was checked.
+    """
+    directions, tols, source = gate.policy(base.params, head.params)
+    required = gate.require_fresh_lock(base.params if source == "base" else head.params)
+    checks = gate.check(base.metric_file(), head.metric_file(), directions, tols)
+    changes = param_changes(base.params, head.params)
+    param_rows = [[f"`{k}`", f"`{fmt_param(b)}`", f"`{fmt_param(h)}`"] for k, b, h in changes]
+    lines = [
+        MARKER,
+        f"## lockstep report: `{base.label}` → `{head.label}`",
+        "",
+        headline(
+            metric_rows(base.metric_file(), head.metric_file(), directions),
+            len(changes),
+            base.files.get(INGEST_FILE),
+            head.files.get(INGEST_FILE),
+        ),
+        "",
+        *stale_note(head),
+        *lock_note(fresh),
+        *gate_section(checks, source, bool(fresh and fresh.stale and required)),
+        "",
+        "### Test-set metrics",
+        "",
+        *metrics_table(base.metric_file(), head.metric_file(), directions),
+        "",
+        "<details><summary>Cross-validation (training set)</summary>",
+        "",
+        *metrics_table(
+            base.metric_file(CV_FILE), head.metric_file(CV_FILE), directions, "cv.{}.mean"
+        ),
+        "",
+        "</details>",
+        "",
+        f"### Params ({len(changes)} changed)",
+        "",
+        *(table(["param", "base", "head"], param_rows) if changes else ["No params changed."]),
+        "",
+        "### Data",
+        "",
+        *data_section(base.files.get(INGEST_FILE), head.files.get(INGEST_FILE)),
+        "",
+        "### Validation",
+        "",
+        *validation_section(base.files.get(VALIDATION_FILE), head.files.get(VALIDATION_FILE)),
+        "",
+        *drift_section(base.metric_file(DRIFT_FILE), head.metric_file(DRIFT_FILE)),
+        "### Curves",
+        "",
+        *curves_section(base, head),
+    ]
+    if run_url:
+        lines += [
+            "",
+            f"Full report and `dvc plots diff` HTML: [workflow run artifacts]({run_url}).",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+@click.command("report")
+@click.option("--base", required=True, help="Git revision to compare against (e.g. origin/main).")
+@click.option("--head", default=WORKSPACE, show_default=True, help="Revision or 'workspace'.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here, not stdout.")
+@click.option("--run-url", help="Link to the CI run that holds the artifacts.")
+@click.option(
+    "--check-lock",
+    "lock_rev",
+    metavar="REV",
+    help="Say whether dvc.lock committed at REV matches the reproduced one in the working tree.",
+)
+def command(
+    base: str, head: str, output: str | None, run_url: str | None, lock_rev: str | None
+) -> None:
+    """Markdown metric, param and data diff of HEAD (or the working tree) against BASE."""
+    from .revisions import load
+
+    snaps: dict[str, Any] = load([base, head])
+    fresh = lockcheck.check(lock_rev) if lock_rev else None
+    text = render(snaps[base], snaps[head], run_url, fresh)
+    if output:
+        write_text(output, text)
+        click.echo(f"report: wrote {output} ({snaps[base].label} -> {snaps[head].label})", err=True)
+    else:
+        click.echo(text, nl=False)
