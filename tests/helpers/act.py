@@ -75,6 +75,7 @@ class Workflows:
         self.remote = root / "remote.git"
         self.api = FakeGitHub(self.remote)
         self.runs = 0
+        self.project = root / "dev"  # the developer's clone, once publish() has pushed it
 
     def __enter__(self) -> Workflows:
         run(["git", "init", "-q", "--bare", "-b", "main", str(self.remote)], self.root)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 BOT = "github-actions[bot]"
 REPO = r"/repos/(?P<repo>[^/]+/[^/]+)"
@@ -65,7 +65,7 @@ class Handler(BaseHTTPRequestHandler):
         return raw
 
     def route(self, method: str) -> None:
-        path, query = urlsplit(self.path).path, parse_qs(urlsplit(self.path).query)
+        path, query = unquote(urlsplit(self.path).path), parse_qs(urlsplit(self.path).query)
         with self.state.lock:
             self.state.calls.append((method, path))
             if not self.headers.get("Authorization", "").lower().startswith(("token ", "bearer ")):

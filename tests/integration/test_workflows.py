@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import BIN, copy_repo, project_env, run
+from tests.conftest import BIN, project_env, run
 from tests.helpers.act import Workflows
 
 pytestmark = pytest.mark.slow
@@ -60,15 +60,6 @@ def halve_a_model_param(project: Path) -> tuple[str, object, object]:
     new = old / 2 if type(old) is float else old // 2
     set_model_params(project, {key: new})
     return key, old, new
-
-
-@pytest.fixture
-def world(tmp_path: Path, reproduced_project: Path):
-    project = copy_repo(reproduced_project, tmp_path / "dev")
-    with Workflows(tmp_path) as w:
-        w.publish(project)
-        w.project = project
-        yield w
 
 
 def the_comment(world: Workflows, pr: int) -> dict:

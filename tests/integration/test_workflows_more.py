@@ -14,19 +14,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import copy_repo, run
+from tests.conftest import run
 from tests.helpers.act import REPO, Workflows, push_event
 
 pytestmark = [pytest.mark.slow, pytest.mark.workflows]
-
-
-@pytest.fixture
-def world(tmp_path: Path, reproduced_project: Path):
-    project = copy_repo(reproduced_project, tmp_path / "dev")
-    with Workflows(tmp_path) as w:
-        w.publish(project)
-        w.project = project
-        yield w
 
 
 def artifact(project: Path) -> str:
