@@ -68,13 +68,18 @@ def test_merge_promotes_then_a_prod_tag_deploys(world: Workflows, record_propert
 
 
 def drifted_batch(project: Path, dest: Path) -> Path:
-    """The test split with every column moved: numbers shifted by 3 sd, categories collapsed."""
+    """The test split with its inputs moved within their allowed values: numbers resampled from
+    their top decile, categories (and 0/1 flags) all set to their rarest value."""
+    data = yaml.safe_load((project / "params.yaml").read_text())["data"]
     rows = pd.read_parquet(project / "data/split/test.parquet")
-    for column in rows.columns:
-        values = rows[column]
+    for column in rows.columns.drop([data["id_column"], data["target"]], errors="ignore"):
+        values = rows[column].dropna()
+        if values.nunique() < 2:
+            continue
         if pd.api.types.is_numeric_dtype(values) and values.nunique() > 2:
-            rows[column] = values + 3 * values.std()
-        elif values.nunique() > 1:
+            top = values[values >= values.quantile(0.9)]
+            rows[column] = top.sample(len(rows), replace=True, random_state=0).to_numpy()
+        else:
             rows[column] = values.value_counts().index[-1]
     rows.to_parquet(dest, index=False)
     return dest
