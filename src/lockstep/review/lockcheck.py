@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import LockstepError
 
-LOCK_FILE = "dvc.lock"
+DVC_LOCK = "dvc.lock"
 HASH_KEYS = ("md5", "etag", "checksum", "version_id")
 FIX = "run `dvc repro` and commit dvc.lock"
 
@@ -97,18 +97,18 @@ def check(rev: str, root: str = ".") -> Freshness:
     """Compare dvc.lock committed at ``rev`` with the working tree's (reproduced) dvc.lock."""
     import git
 
-    work = Path(root) / LOCK_FILE
+    from ..gitrepo import open_repo, read_at
+
+    work = Path(root) / DVC_LOCK
     if not work.is_file():
         raise LockstepError(f"{work} does not exist: run `dvc repro` before checking the lock")
-    repo = git.Repo(root, search_parent_directories=True)
-    try:
-        commit = repo.commit(rev)
-    except (git.BadName, ValueError) as exc:
-        raise LockstepError(f"--check-lock: revision '{rev}' not found in this repository") from exc
+    repo = open_repo(root)
     path = work.resolve().relative_to(Path(repo.working_tree_dir).resolve()).as_posix()
     try:
-        text = (commit.tree / path).data_stream.read().decode("utf-8")
-    except KeyError:
+        data = read_at(repo, rev, path)
+    except (git.BadName, ValueError) as exc:
+        raise LockstepError(f"--check-lock: revision '{rev}' not found in this repository") from exc
+    if data is None:
         return Freshness(missing=True)
-    committed = parse(text, f"{LOCK_FILE} at {rev}")
+    committed = parse(data.decode("utf-8"), f"{DVC_LOCK} at {rev}")
     return compare(committed, parse(work.read_text(encoding="utf-8"), str(work)))

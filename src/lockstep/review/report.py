@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from ..io import write_text
+from ..paths import CV_FILE, INGEST_FILE, PLOT_FILES, VALIDATION_FILE
 from . import charts, gate, lockcheck
 from .diffs import (
     DRIFT_FILE,
@@ -25,7 +26,7 @@ from .diffs import (
     param_changes,
     table,
 )
-from .revisions import CV_FILE, INGEST_FILE, PLOT_FILES, VALIDATION_FILE, WORKSPACE, Snapshot
+from .revisions import WORKSPACE, Snapshot
 
 MARKER = "<!-- lockstep:report -->"
 CURVES = (
