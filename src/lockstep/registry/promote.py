@@ -29,7 +29,7 @@ from ..options import artifact_option, params_option
 from ..paths import INGEST_FILE, METRICS_FILE, PARAMS_FILE, VALIDATION_FILE
 from .events import Registry, Version, bump, read_events
 from .events import build as build_registry
-from .policy import Decision, Policy, Refused, change_level, decide
+from .policy import Decision, Policy, Refused, change_level, decide, with_ab_evidence
 from .tags import create_tag, next_counter
 
 STAGES = ("staging", "prod")
@@ -69,6 +69,16 @@ def snapshot(repo: Any, commit: str) -> dict[str, Any]:
         "params": yaml_at(repo, commit, PARAMS_FILE),
         "ingest": json_at(repo, commit, INGEST_FILE) or {},
     }
+
+
+def live_ab(path: str) -> dict[str, Any] | None:
+    """The ``ab`` verdict of a monitoring.json written by `lockstep monitor`."""
+    import json
+
+    file = Path(path)
+    if not file.is_file():
+        raise LockstepError(f"promote.ab_evidence: {path} not found (run `lockstep monitor`)")
+    return json.loads(file.read_text(encoding="utf-8")).get("ab")
 
 
 def plan_promotion(
@@ -124,6 +134,8 @@ def judge(registry: Registry, stage: str, head: str, params: dict, read: Reader)
     passed = bool(candidate["validation"].get("passed"))
     base = reigning["metrics"] if reigning else None
     decision = decide(policy, directions(rules), candidate["metrics"], base, passed)
+    if policy.ab_evidence:
+        decision = with_ab_evidence(decision, live_ab(policy.ab_evidence), policy.ab_evidence)
     if existing is not None:
         version, level = existing.version, "already registered"
     else:
