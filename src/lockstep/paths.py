@@ -24,6 +24,7 @@ CV_FILE = "reports/cv.json"
 METRICS_FILE = "reports/metrics.json"
 PLOTS_DIR = "reports/plots"
 PLOT_FILES = (f"{PLOTS_DIR}/roc.json", f"{PLOTS_DIR}/precision_recall.json")
+FAIRNESS_FILE = "reports/fairness.json"
 MODEL_CARD = "reports/model_card.md"
 DRIFT_FILE = "reports/drift.json"
 PREDICTIONS_DIR = "logs/predictions"  # git-ignored: pseudonymized ids and full feature rows
@@ -31,6 +32,8 @@ TRAIN_SPLIT = f"{SPLIT_DIR}/train.parquet"
 MONITORING_FILE = "reports/monitoring.json"
 MONITORING_PLOTS = (f"{PLOTS_DIR}/monitoring/performance.json",
                     f"{PLOTS_DIR}/monitoring/calibration.json")  # fmt: skip
+TUNING_REPORT = "reports/tuning.json"
+TUNE_JOURNALS = ".lockstep/tune"  # Optuna journals of `lockstep tune` (git-ignored)
 
 
 def raw_data(name: str) -> str:
