@@ -3,7 +3,9 @@
 Sections: gate verdict, test-set metrics (base, head, change, better/worse by each metric's
 direction), cross-validation, changed params only, data (raw rows, content hash, columns),
 validation summary, and ROC / precision-recall curves of base vs head as Mermaid charts.
-Metrics and params are read with DVC's Python API (lockstep.revisions).
+Metrics and params are read with DVC's Python API (lockstep.revisions). When both revisions
+have scored test rows, each judged metric is tested (lockstep.verdicts): better, worse or
+indistinguishable at the configured confidence, with the interval of the change.
 """
 
 from __future__ import annotations
@@ -12,13 +14,12 @@ from typing import Any
 
 import click
 
-from . import charts, gate
+from . import charts, gate, gate_modes
 from .diffs import (
     DRIFT_FILE,
     MISSING,
     drift_section,
     fmt_change,
-    fmt_param,
     fmt_value,
     metric_rows,
     param_changes,
@@ -26,6 +27,7 @@ from .diffs import (
 )
 from .io import write_text
 from .revisions import CV_FILE, INGEST_FILE, PLOT_FILES, VALIDATION_FILE, WORKSPACE, Snapshot
+from .verdicts import Review, cv_table, headline_counts, param_rows, review_notes, verdict_table
 
 MARKER = "<!-- lockstep:report -->"
 CURVES = (
@@ -45,13 +47,13 @@ def metrics_table(base: dict, head: dict, directions: dict[str, str], alias: str
     return table(["metric", "base", "head", "change", "%", ""], rows, "lrrrrl")
 
 
-def gate_section(checks: list[gate.Check], source: str) -> list[str]:
+def gate_section(checks: list[gate.Check], source: str, mode: str = "tolerance") -> list[str]:
     failed = [c for c in checks if c.failed]
     if failed:
         head = "### ❌ Gate failed: " + ", ".join(f"`{c.metric}`" for c in failed)
     else:
         head = "### ✅ Gate passed"
-    lines = [head, ""]
+    lines = [head, "", f"Mode: `{mode}`.", ""]
     for c in checks:
         mark = "❌" if c.failed else "✔️"
         lines.append(f"- {mark} `{c.metric}`: {c.reason}")
@@ -127,24 +129,52 @@ def stale_note(snap: Snapshot) -> list[str]:
     ]
 
 
-def headline(rows: list, changes: int, base_data: dict | None, head_data: dict | None) -> str:
-    """One line: how many judged metrics moved which way, params changed, data changed."""
+def headline(
+    rows: list, changes: int, base_data: dict | None, head_data: dict | None, tested: str = ""
+) -> str:
+    """One line: judged metrics by verdict (``tested``) or by sign, params and data changed."""
     counts = {v: sum(r.verdict == v for r in rows) for v in ("better", "worse", "same")}
     b, h = base_data or {}, head_data or {}
     data_changed = (b.get("content_hash"), b.get("rows")) != (h.get("content_hash"), h.get("rows"))
+    metrics = tested or (
+        f"{counts['better']} better, {counts['worse']} worse, {counts['same']} unchanged"
+    )
     return (
-        f"**Metrics:** {counts['better']} better, {counts['worse']} worse, "
-        f"{counts['same']} unchanged · **Params:** {changes} changed · "
+        f"**Metrics:** {metrics} · **Params:** {changes} changed · "
         f"**Data:** {'changed' if data_changed else 'unchanged'}"
     )
 
 
-def render(base: Snapshot, head: Snapshot, run_url: str | None = None) -> str:
+def test_metrics_section(base: Snapshot, head: Snapshot, directions: dict, review: Review) -> list:
+    raw = metrics_table(base.metric_file(), head.metric_file(), directions)
+    if not review.comparisons:
+        return [*raw, "", *review_notes(review)]
+    return [
+        *verdict_table(review, directions),
+        "",
+        *review_notes(review),
+        "",
+        "<details><summary>Every metric (raw change, untested)</summary>",
+        "",
+        *raw,
+        "",
+        "</details>",
+    ]
+
+
+def render(
+    base: Snapshot, head: Snapshot, run_url: str | None = None, review: Review | None = None
+) -> str:
     """The whole report as markdown, starting with the sticky-comment marker."""
     directions, tols, source = gate.policy(base.params, head.params)
+    review = review or Review(missing="no scored test rows were read")
     checks = gate.check(base.metric_file(), head.metric_file(), directions, tols)
+    stats = gate_modes.gate_stats(base.params if source == "base" else head.params)
+    if stats.mode != "tolerance":
+        checks = gate_modes.restate(checks, directions, tols, stats.mode, review.comparisons)
     changes = param_changes(base.params, head.params)
-    param_rows = [[f"`{k}`", f"`{fmt_param(b)}`", f"`{fmt_param(h)}`"] for k, b, h in changes]
+    rows_of_params = param_rows(base.params, head.params, changes)
+    tested = headline_counts(review, directions) if review.comparisons else ""
     lines = [
         MARKER,
         f"## lockstep report: `{base.label}` → `{head.label}`",
@@ -154,26 +184,25 @@ def render(base: Snapshot, head: Snapshot, run_url: str | None = None) -> str:
             len(changes),
             base.files.get(INGEST_FILE),
             head.files.get(INGEST_FILE),
+            tested,
         ),
         "",
         *stale_note(head),
-        *gate_section(checks, source),
+        *gate_section(checks, source, stats.mode),
         "",
         "### Test-set metrics",
         "",
-        *metrics_table(base.metric_file(), head.metric_file(), directions),
+        *test_metrics_section(base, head, directions, review),
         "",
         "<details><summary>Cross-validation (training set)</summary>",
         "",
-        *metrics_table(
-            base.metric_file(CV_FILE), head.metric_file(CV_FILE), directions, "cv.{}.mean"
-        ),
+        *cv_table(base.metric_file(CV_FILE), head.metric_file(CV_FILE)),
         "",
         "</details>",
         "",
         f"### Params ({len(changes)} changed)",
         "",
-        *(table(["param", "base", "head"], param_rows) if changes else ["No params changed."]),
+        *(table(["param", "base", "head"], rows_of_params) if changes else ["No params changed."]),
         "",
         "### Data",
         "",
@@ -204,9 +233,12 @@ def render(base: Snapshot, head: Snapshot, run_url: str | None = None) -> str:
 def command(base: str, head: str, output: str | None, run_url: str | None) -> None:
     """Markdown metric, param and data diff of HEAD (or the working tree) against BASE."""
     from .revisions import load
+    from .verdicts import build_review
 
     snaps: dict[str, Any] = load([base, head])
-    text = render(snaps[base], snaps[head], run_url)
+    b, h = snaps[base], snaps[head]
+    review = build_review(base, head, b.params if "gate" in b.params else h.params)
+    text = render(b, h, run_url, review)
     if output:
         write_text(output, text)
         click.echo(f"report: wrote {output} ({snaps[base].label} -> {snaps[head].label})", err=True)
