@@ -49,7 +49,8 @@ def run(args: list[str], cwd: Path, check: bool = True, **env: str) -> subproces
     return proc
 
 
-def project_files() -> list[str]:
+def work_tree_files() -> list[str]:
+    """The files a clone of this work tree would hold (tests and benchmarks aside)."""
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
         cwd=ROOT,
@@ -58,18 +59,16 @@ def project_files() -> list[str]:
         check=True,
     ).stdout.split("\0")
     return [
-        f
-        for f in listed
-        if f
-        and not f.startswith(OUTPUTS)
-        and not f.startswith(("tests/", "bench/"))
-        and (ROOT / f).is_file()
+        f for f in listed if f and not f.startswith(("tests/", "bench/")) and (ROOT / f).is_file()
     ]
 
 
-def make_project(dest: Path) -> Path:
-    """Copy the project (without outputs) into ``dest`` and commit it to a new git repo."""
-    for rel in project_files():
+def project_files() -> list[str]:
+    return [f for f in work_tree_files() if not f.startswith(OUTPUTS)]
+
+
+def commit_files(files: list[str], dest: Path) -> Path:
+    for rel in files:
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / rel, target)
@@ -77,6 +76,17 @@ def make_project(dest: Path) -> Path:
     run(["git", "add", "-A"], dest)
     run(["git", "commit", "-q", "-m", "project"], dest)
     return dest
+
+
+def make_project(dest: Path) -> Path:
+    """Copy the project (without outputs) into ``dest`` and commit it to a new git repo."""
+    return commit_files(project_files(), dest)
+
+
+def clone_worktree(dest: Path) -> Path:
+    """What a fresh clone of this work tree holds (dvc.lock and Git-tracked reports included),
+    committed to a new git repo; data and models are not there, as in a real clone."""
+    return commit_files(work_tree_files(), dest)
 
 
 def output_hashes(repo: Path, *roots: str) -> dict[str, str]:
@@ -122,6 +132,44 @@ def reproduced_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def project(tmp_path: Path, reproduced_project: Path) -> Path:
     """A private copy (git history and DVC cache included) of the reproduced project."""
     return copy_repo(reproduced_project, tmp_path / "repo")
+
+
+# The model config the tests own. conf/ holds tunable values that any PR may change, so tests that
+# compare one value with another start from this known baseline instead of the committed one.
+BASELINE_MODEL = "family: logistic_regression\nC: 1.0\nmax_iter: 2000\nclass_weight: null\n"
+BASELINE_THRESHOLD = 0.5
+
+
+def pin_baseline(repo: Path) -> None:
+    """Write the tests' own model family, model params and threshold into ``repo``'s conf/."""
+    (repo / "conf/model/logistic_regression.yaml").write_text(BASELINE_MODEL)
+    config = repo / "conf/config.yaml"
+    text = re.sub(
+        r"^  - model: .*$", "  - model: logistic_regression", config.read_text(), flags=re.M
+    )
+    text = re.sub(r"^  threshold: .*$", f"  threshold: {BASELINE_THRESHOLD}", text, flags=re.M)
+    config.write_text(text)
+    run(["lockstep", "params"], repo)
+
+
+@pytest.fixture(scope="session")
+def baseline_project(reproduced_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The reproduced project with the tests' own baseline config, reproduced and committed.
+
+    When conf/ already holds the baseline (the usual case), the repro runs nothing.
+    """
+    repo = copy_repo(reproduced_project, tmp_path_factory.mktemp("baseline") / "repo")
+    pin_baseline(repo)
+    run(["dvc", "repro"], repo)
+    run(["git", "add", "-A"], repo)
+    run(["git", "commit", "-q", "--allow-empty", "-m", "the tests' baseline config"], repo)
+    return repo
+
+
+@pytest.fixture
+def baseline(tmp_path: Path, baseline_project: Path) -> Path:
+    """A private copy of the baseline project: for tests that change a param from a known value."""
+    return copy_repo(baseline_project, tmp_path / "repo")
 
 
 @pytest.fixture

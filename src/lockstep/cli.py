@@ -37,6 +37,9 @@ COMMANDS = {
     ),
 }
 
+# Commands whose outputs depend on the BLAS kernel: they warn when it cannot be pinned.
+NUMERIC_COMMANDS = frozenset({"train", "evaluate", "model_card", "reproduce"})
+
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -46,6 +49,12 @@ class LazyGroup(click.Group):
         if name not in COMMANDS:
             return None
         module, attribute = COMMANDS[name][0].split(":")
+        from .numerics import pin  # before the command's module can load numpy
+
+        try:
+            pin(warn=name in NUMERIC_COMMANDS)
+        except Exception as exc:  # a bad numerics section in params.yaml
+            raise click.ClickException(f"params.yaml: {exc}") from exc
         return getattr(importlib.import_module(module), attribute)
 
     def invoke(self, ctx: click.Context) -> object:

@@ -32,7 +32,8 @@ def model_of(data: dict[str, Any]) -> dict[str, Any]:
     return data["params"]["params.yaml"]["data"]["model"]
 
 
-def test_exp_run_switches_the_model_group(project):
+def test_exp_run_switches_the_model_group(baseline):
+    project = baseline
     proc = run(["dvc", "exp", "run", "-S", "model=random_forest"], project)
 
     assert {"train", "evaluate"} <= set(stages_run(proc.stdout))
@@ -48,7 +49,8 @@ def test_exp_run_switches_the_model_group(project):
     assert run(["lockstep", "params", "--check"], project, check=False).returncode == 1
 
 
-def test_queued_sweep_runs_one_experiment_per_value(project):
+def test_queued_sweep_runs_one_experiment_per_value(baseline):
+    project = baseline
     queued = run(["dvc", "exp", "run", "--queue", "-S", "model.C=0.1,1.0"], project)
     assert queued.stdout.count("Queued experiment") == 2
     try:

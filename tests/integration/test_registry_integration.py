@@ -100,7 +100,8 @@ def md5_in_lock(repo: Path, commit: str, path: str) -> str:
     return outs[0]["md5"]
 
 
-def test_promote_rollback_promote_again_and_model_get(project, clock, tmp_path):
+def test_promote_rollback_promote_again_and_model_get(baseline, clock, tmp_path):
+    project = baseline
     first = run(["git", "rev-parse", "HEAD"], project).stdout.strip()
     out = lockstep(project, clock, "promote", "--stage", "staging")
     assert "no champion" in out.stdout
@@ -138,7 +139,8 @@ def test_promote_rollback_promote_again_and_model_get(project, clock, tmp_path):
     assert assert_gto_agrees(project, clock)["stages"] == {"prod": "v0.2.0", "staging": "v0.2.0"}
 
 
-def test_worse_and_guardrail_candidates_are_refused(project, clock):
+def test_worse_and_guardrail_candidates_are_refused(baseline, clock):
+    project = baseline
     lockstep(project, clock, "promote", "--stage", "staging")
     reproduce(project, "much smaller C", C="0.01")
     worse = lockstep(project, clock, "promote", "--stage", "staging", check=False)
@@ -152,7 +154,8 @@ def test_worse_and_guardrail_candidates_are_refused(project, clock):
     assert [v["version"] for v in assert_gto_agrees(project, clock)["versions"]] == ["v0.1.0"]
 
 
-def test_stale_pipeline_and_stale_params_are_refused(project, clock):
+def test_stale_pipeline_and_stale_params_are_refused(baseline, clock):
+    project = baseline
     path = project / "conf/model/logistic_regression.yaml"
     path.write_text(path.read_text().replace("C: 1.0", "C: 0.3"))
     commit_all(project, "conf changed, params.yaml not composed")
@@ -168,7 +171,8 @@ def test_stale_pipeline_and_stale_params_are_refused(project, clock):
     assert run(["git", "tag"], project).stdout == ""
 
 
-def test_two_versions_on_one_commit_are_refused_clearly(project, clock):
+def test_two_versions_on_one_commit_are_refused_clearly(baseline, clock):
+    project = baseline
     lockstep(project, clock, "promote", "--stage", "staging")
     run(
         ["git", "tag", "-a", f"{A}@v0.2.0", "-m", "by hand"],

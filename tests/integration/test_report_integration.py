@@ -9,11 +9,11 @@ import pytest
 from lockstep.diffs import fmt_change, fmt_value
 from lockstep.metrics import verdict
 from lockstep.report import VERDICTS
-from tests.conftest import commit_all, run
+from tests.conftest import BASELINE_THRESHOLD, commit_all, run
 
 pytestmark = pytest.mark.slow
 
-THRESHOLD = "threshold: 0.5"
+THRESHOLD = f"threshold: {BASELINE_THRESHOLD}"
 
 
 def metrics_at(repo, rev: str) -> dict:
@@ -25,7 +25,8 @@ def body(report: str) -> str:
     return report.split("### Test-set metrics")[1].split("### Curves")[0]
 
 
-def test_report_matches_both_metrics_files(project):
+def test_report_matches_both_metrics_files(baseline):
+    project = baseline
     config = project / "conf/config.yaml"
     assert THRESHOLD in config.read_text()
     config.write_text(config.read_text().replace(THRESHOLD, "threshold: 0.35"))
@@ -48,7 +49,10 @@ def test_report_matches_both_metrics_files(project):
     assert head["roc_auc"] == base["roc_auc"]
 
     params = text.split("### Params")[1].split("###")[0]
-    assert "(1 changed)" in params and "| `evaluate.threshold` | `0.5` | `0.35` |" in params
+    assert (
+        "(1 changed)" in params
+        and f"| `evaluate.threshold` | `{BASELINE_THRESHOLD}` | `0.35` |" in params
+    )
     assert "| content hash |" in text and "unchanged" in text
     assert text.count("xychart-beta") == 2
 

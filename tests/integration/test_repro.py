@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import output_hashes, run, stages_run
+from tests.conftest import clone_worktree, output_hashes, run, stages_run
 
 pytestmark = pytest.mark.slow
 
@@ -23,12 +23,16 @@ def test_repro_meets_the_auc_bar_and_reruns_nothing(project):
 
 
 def test_forced_repro_gives_byte_identical_outputs(project):
-    """The fixture's full run and a forced rerun (under another hash seed) agree byte for byte."""
+    """The fixture's full run and a forced rerun agree byte for byte, under another hash seed and
+    with the machine asking OpenBLAS for another kernel."""
     before = output_hashes(project, *OUTPUT_ROOTS)
     lock_before = (project / "dvc.lock").read_bytes()
     assert any(path.startswith("models/") for path in before)
 
-    forced = run(["dvc", "repro", "-f"], project, PYTHONHASHSEED="12345")
+    # SkylakeX: another kernel family (and an illegal instruction on a CPU without AVX-512).
+    forced = run(
+        ["dvc", "repro", "-f"], project, PYTHONHASHSEED="12345", OPENBLAS_CORETYPE="SkylakeX"
+    )
 
     assert {"ingest", "evaluate"} <= set(stages_run(forced.stdout))
     after = output_hashes(project, *OUTPUT_ROOTS)
@@ -63,3 +67,15 @@ def test_params_are_current_and_repro_keeps_git_clean(project):
     assert stages_run(repro.stdout) == []
     assert run(["git", "status", "--porcelain"], project).stdout == ""
     assert "up to date" in run(["dvc", "status"], project).stdout
+
+
+def test_a_fresh_clone_reproduces_the_committed_lock_under_another_blas_kernel(tmp_path):
+    """What a teammate's machine does: clone, `dvc repro`, and find nothing changed in Git.
+
+    The machine asks OpenBLAS for the Sandybridge kernel (which sums in another order than the
+    committed Haswell pin) and sets an odd L2 size; the pin in params.yaml must win.
+    """
+    clone = clone_worktree(tmp_path / "clone")
+    repro = run(["dvc", "repro"], clone, OPENBLAS_CORETYPE="Sandybridge", OPENBLAS_L2_SIZE="262144")
+    assert "train" in stages_run(repro.stdout)
+    assert run(["git", "status", "--porcelain"], clone).stdout == ""

@@ -237,6 +237,9 @@ def test_stage_source_loads_through_the_registry(tmp_path, monkeypatch):
 
     from lockstep import model_get
 
+    for var in ("GIT_AUTHOR", "GIT_COMMITTER"):  # hosted runners have no global git identity
+        monkeypatch.setenv(f"{var}_NAME", "lockstep tests")
+        monkeypatch.setenv(f"{var}_EMAIL", "tests@lockstep.invalid")
     repo = git.Repo.init(tmp_path)
     write_params(tmp_path / "params.yaml", {**params(), "promote": {"artifact": "churn-model"}})
     (tmp_path / "reports").mkdir()

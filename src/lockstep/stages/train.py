@@ -19,6 +19,7 @@ from ..config import build, load_params, section
 from ..errors import LockstepError
 from ..io import read_parquet, rounded, write_bytes, write_json
 from ..models import dumps_model, make_estimator, make_pipeline
+from ..numerics import check as numerics_check
 from ..schema import DataConfig
 from .featurize import FeaturizeParams
 
@@ -102,3 +103,6 @@ def command(params_path: str, input_path: str, model_path: str, metrics: str) ->
     write_json(metrics, report)
     summary = ", ".join(f"{k} {v['mean']:.4f}±{v['std']:.4f}" for k, v in report["cv"].items())
     click.echo(f"train: {report['folds']}-fold CV {summary} -> {model_path}")
+    warning = numerics_check()
+    if warning:
+        click.echo(f"lockstep: warning: {warning}", err=True)
