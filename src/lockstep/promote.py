@@ -4,7 +4,9 @@ promote: the candidate is HEAD, which must be reproduced (clean Git tree, `dvc s
 params.yaml composed from conf/). Its metrics at HEAD are compared with the stage's champion's
 metrics at the champion's commit under the ``promote`` policy; on success HEAD is registered as a
 new version (unless it already is one) and assigned the stage, and the previous champion is
-unassigned, so each stage holds one version. The tag messages record the decision.
+unassigned, so each stage holds one version. The tag messages record the decision; when the
+policy judges by intervals (``promote.mode``, ``require_significant_gain``), each line records
+the test, the interval of the change and the verdict, from both commits' scored test rows.
 
 rollback: unassigns the stage from its current version and assigns it again to the version that
 held it before. Nothing is deleted: every step is a new tag.
@@ -109,6 +111,20 @@ def apply_plan(repo: Any, plan: Plan, dry_run: bool) -> None:
         click.echo(f"push each tag on its own: {pushes}")
 
 
+def judged_by_intervals(
+    policy: Policy, rules: dict, stage: str, head: str, champion: Version | None
+) -> dict | None:
+    """Intervals of every metric's change against the champion, when the policy needs them."""
+    from .promote_stats import evidence, needs_scores
+    from .significance import Settings
+
+    if champion is None or not needs_scores(policy.mode, policy.require_significant_gain, stage):
+        return None
+    threshold = float((rules.get("evaluate") or {}).get("threshold", 0.5))
+    settings = Settings(threshold, policy.confidence, policy.bootstrap_samples, policy.seed)
+    return evidence(head, champion.commit, rules, settings)
+
+
 @click.command("promote")
 @click.option("--stage", type=click.Choice(STAGES), required=True)
 @click.option("--dry-run", is_flag=True, help="Decide and show the tags, create none.")
@@ -134,7 +150,10 @@ def command(stage: str, dry_run: bool, params_path: str) -> None:
         rules = reigning["params"]
         policy = build(Policy, section(rules, "promote"), "promote")
     passed = bool(candidate["validation"].get("passed"))
-    decision = decide(policy, directions(rules), candidate["metrics"], base, passed)
+    evidence = judged_by_intervals(policy, rules, stage, head, champion)
+    decision = decide(
+        policy, directions(rules), candidate["metrics"], base, passed, evidence, stage
+    )
     if existing is not None:
         version, level = existing.version, "already registered"
     else:
