@@ -24,6 +24,10 @@ COMMANDS = {
     "model_card": ("lockstep.stages.model_card:command", "Write reports/model_card.md."),
     "report": ("lockstep.report:command", "Markdown metric/param/data diff between two revisions."),
     "gate": ("lockstep.gate:command", "Exit 1 when a metric regresses past its tolerance."),
+    "bisect": (
+        "lockstep.bisect_run:command",
+        "Find the first commit where a metric went bad (binary search).",
+    ),
     "comment": ("lockstep.comment:command", "Create or update the one sticky PR comment."),
     "registry": ("lockstep.registry:command", "Model versions and stages from Git tags."),
     "promote": ("lockstep.promote:command", "Champion/challenger check, then tag a version."),
