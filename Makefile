@@ -59,6 +59,7 @@ bench: ## Run the benchmarks in bench/ and print their figures
 	$(BIN)/python bench/pipeline_overhead.py
 	$(BIN)/python bench/scaling.py
 	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/numerics.py
 
 clean: ## Remove caches (keeps .venv, data and the DVC cache)
 	rm -rf .pytest_cache .ruff_cache build dist src/*.egg-info

@@ -41,8 +41,8 @@ def fit_model(folder: Path) -> tuple[Path, Any, list[dict]]:
     import yaml
 
     from lockstep.config import build, section
+    from lockstep.contract.schema import DataConfig
     from lockstep.models import dumps_model, loads_model, make_estimator, make_pipeline
-    from lockstep.schema import DataConfig
 
     if (ROOT / "data/split/train.parquet").exists():
         params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
@@ -127,9 +127,9 @@ def in_process_lockstep(model: Any, params: Path, bodies: list[bytes]) -> list[f
     import yaml
 
     from lockstep.config import build, section
-    from lockstep.records import check_records
-    from lockstep.schema import DataConfig, build_schema
-    from lockstep.scoring import Scorer
+    from lockstep.contract.records import check_records
+    from lockstep.contract.schema import DataConfig, build_schema
+    from lockstep.serve.scoring import Scorer
     from lockstep.stages.ingest import pseudonym_key
 
     data = build(DataConfig, section(yaml.safe_load(params.read_text()), "data"), "data")

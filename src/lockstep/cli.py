@@ -12,7 +12,7 @@ from . import __version__
 # name -> ("module:attribute", one-line help); pipeline stages first, in pipeline order.
 COMMANDS = {
     "params": (
-        "lockstep.params:command",
+        "lockstep.compose:command",
         "Compose conf/ into params.yaml, or --check it is current.",
     ),
     "ingest": ("lockstep.stages.ingest:command", "Read the configured source into data/raw/."),
@@ -22,27 +22,49 @@ COMMANDS = {
     "train": ("lockstep.stages.train:command", "Cross-validate, fit and save the model pipeline."),
     "evaluate": ("lockstep.stages.evaluate:command", "Test-set metrics and plot data."),
     "model_card": ("lockstep.stages.model_card:command", "Write reports/model_card.md."),
-    "report": ("lockstep.report:command", "Markdown metric/param/data diff between two revisions."),
-    "gate": ("lockstep.gate:command", "Exit 1 when a metric regresses past its tolerance."),
+    "report": (
+        "lockstep.review.report:command",
+        "Markdown metric/param/data diff between two revisions.",
+    ),
+    "gate": ("lockstep.review.gate:command", "Exit 1 when a metric regresses past its tolerance."),
     "bisect": (
-        "lockstep.bisect_run:command",
+        "lockstep.review.bisect_run:command",
         "Find the first commit where a metric went bad (binary search).",
     ),
-    "comment": ("lockstep.comment:command", "Create or update the one sticky PR comment."),
-    "registry": ("lockstep.registry:command", "Model versions and stages from Git tags."),
-    "promote": ("lockstep.promote:command", "Champion/challenger check, then tag a version."),
-    "rollback": ("lockstep.promote:rollback", "Assign a stage back to its previous version."),
-    "model": ("lockstep.model_get:command", "Fetch a registered model by stage or version."),
-    "serve": ("lockstep.serve:command", "Serve the promoted model over HTTP (FastAPI)."),
-    "drift": ("lockstep.drift:command", "Per-column and score drift of a batch vs reference."),
+    "comment": ("lockstep.review.comment:command", "Create or update the one sticky PR comment."),
+    "registry": ("lockstep.registry.events:command", "Model versions and stages from Git tags."),
+    "promote": (
+        "lockstep.registry.promote:command",
+        "Champion/challenger check, then tag a version.",
+    ),
+    "rollback": (
+        "lockstep.registry.promote:rollback",
+        "Assign a stage back to its previous version.",
+    ),
+    "model": ("lockstep.registry.fetch:command", "Fetch a registered model by stage or version."),
+    "serve": ("lockstep.serve.app:command", "Serve the promoted model over HTTP (FastAPI)."),
+    "drift": (
+        "lockstep.monitor.drift:command",
+        "Per-column and score drift of a batch vs reference.",
+    ),
     "reproduce": (
-        "lockstep.reproduce:command",
+        "lockstep.reproduce.command:command",
         "Re-run a past commit's pipeline in a worktree; verify every hash.",
     ),
 }
 
 # Commands whose outputs depend on the BLAS kernel: they warn when it cannot be pinned.
 NUMERIC_COMMANDS = frozenset({"train", "evaluate", "model_card", "reproduce"})
+
+
+def params_option(args: list[str]) -> str:
+    """The value of a command's ``--params`` option in ``args``, or the default params.yaml."""
+    for i, arg in enumerate(args):
+        if arg == "--params" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--params="):
+            return arg.split("=", 1)[1]
+    return "params.yaml"
 
 
 class LazyGroup(click.Group):
@@ -53,13 +75,20 @@ class LazyGroup(click.Group):
         if name not in COMMANDS:
             return None
         module, attribute = COMMANDS[name][0].split(":")
-        from .numerics import pin  # before the command's module can load numpy
-
-        try:
-            pin(warn=name in NUMERIC_COMMANDS)
-        except Exception as exc:  # a bad numerics section in params.yaml
-            raise click.ClickException(f"params.yaml: {exc}") from exc
         return getattr(importlib.import_module(module), attribute)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Pin the numeric environment from the command's params file before its module loads."""
+        from .numerics import pin
+
+        path = params_option(args[1:])
+        try:
+            pin(path, warn=bool(args) and args[0] in NUMERIC_COMMANDS)
+        except Exception as exc:  # a bad numerics section
+            raise click.ClickException(f"{path}: {exc}") from exc
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> object:
         """Turn an unexpected exception into a one-line error (LOCKSTEP_DEBUG=1 shows it whole)."""

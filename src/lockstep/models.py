@@ -20,9 +20,9 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from .contract.schema import DataConfig
 from .errors import LockstepError
 from .features import DerivedFeatures, derived_columns
-from .schema import DataConfig
 
 FAMILIES = {
     "logistic_regression": "sklearn.linear_model:LogisticRegression",

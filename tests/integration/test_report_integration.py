@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from lockstep.diffs import fmt_change, fmt_value
-from lockstep.metrics import verdict
-from lockstep.report import VERDICTS
+from lockstep.metric_rules import verdict
+from lockstep.review.diffs import fmt_change, fmt_value
+from lockstep.review.report import VERDICTS
 from tests.conftest import BASELINE_THRESHOLD, commit_all, run
 
 pytestmark = pytest.mark.slow

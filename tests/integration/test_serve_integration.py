@@ -24,8 +24,8 @@ pytest.importorskip("uvicorn")
 from lockstep.io import write_bytes, write_text
 from lockstep.models import dumps_model
 from tests.conftest import BIN, project_env, run
-from tests.unit.test_models import fitted
-from tests.unit.tiny import params, raw_frame, write_params
+from tests.helpers.tiny import params, raw_frame, write_params
+from tests.test_models import fitted
 
 pytestmark = pytest.mark.slow
 FEATURES = json.loads(raw_frame().drop(columns=["churn"]).to_json(orient="records"))

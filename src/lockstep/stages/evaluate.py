@@ -21,10 +21,10 @@ from sklearn.calibration import calibration_curve
 from sklearn.inspection import permutation_importance
 
 from ..config import build, load_params, section
+from ..contract.schema import DataConfig
 from ..errors import LockstepError
 from ..io import read_parquet, rounded, write_json, write_parquet
 from ..models import load_model
-from ..schema import DataConfig
 from .train import check_scorer, labels
 
 

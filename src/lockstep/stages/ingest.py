@@ -20,9 +20,9 @@ import click
 import pandas as pd
 
 from ..config import build, load_params, section
+from ..contract.schema import DataConfig, PseudonymSpec, SourceSpec
 from ..errors import LockstepError
 from ..io import write_json, write_parquet
-from ..schema import DataConfig, PseudonymSpec, SourceSpec
 
 
 def read_package(spec: SourceSpec) -> pd.DataFrame:

@@ -22,9 +22,9 @@ import pandas as pd
 
 from .. import bootstrap
 from ..config import build, section
+from ..contract.schema import DataConfig
 from ..errors import LockstepError
 from ..io import file_hash, write_text
-from ..schema import DataConfig
 from .evaluate import score_test_rows, scores
 
 

@@ -16,11 +16,11 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold, cross_validate
 
 from ..config import build, load_params, section
+from ..contract.schema import DataConfig
 from ..errors import LockstepError
 from ..io import read_parquet, rounded, write_bytes, write_json
 from ..models import dumps_model, make_estimator, make_pipeline
 from ..numerics import check as numerics_check
-from ..schema import DataConfig
 from .featurize import FeaturizeParams
 
 

@@ -15,9 +15,9 @@ import pandera.errors
 from tabulate import tabulate
 
 from ..config import build, load_params, section
+from ..contract.schema import DataConfig, split_extra_columns, summarize_failures, validate_frame
 from ..errors import LockstepError
 from ..io import read_parquet, write_json, write_parquet
-from ..schema import DataConfig, split_extra_columns, summarize_failures, validate_frame
 
 
 def validate(frame: pd.DataFrame, cfg: DataConfig) -> tuple[pd.DataFrame | None, dict]:

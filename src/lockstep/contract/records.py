@@ -1,0 +1,238 @@
+"""Records sent to `lockstep serve`, checked against the training data contract.
+
+``check_records`` returns a ``Batch`` or a list of errors, each naming the record (by index),
+the field and the problem. Records whose values already have their column's type and pass its
+checks (the usual case) are taken as they are; anything else goes through the pandera schema
+from ``build_schema``, which coerces what it can ("12" for an int column) and reports the rest.
+Either way the batch holds one plain value list per column, so scoring, the prediction log and
+the response see the same values whichever path a request took.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+SCALARS = (str, int, float, bool, type(None))
+
+
+@dataclass
+class Batch:
+    """Valid records as one list per contract column (target left out); None marks a missing
+    value, and pseudonymized columns already hold their hashes."""
+
+    values: dict[str, list[Any]]
+    data: Any  # DataConfig
+
+    def __len__(self) -> int:
+        return len(self.values[self.data.id_column])
+
+    @property
+    def ids(self) -> list[Any]:
+        return self.values[self.data.id_column]
+
+    @cached_property
+    def columns(self) -> dict[str, np.ndarray]:
+        """One array per column: float64 for numbers, objects otherwise; nan when missing."""
+        out = {}
+        for name, values in self.values.items():
+            if self.data.columns[name].dtype in ("int", "float"):
+                out[name] = np.array(values, dtype="float64")  # None becomes nan
+            else:
+                out[name] = np.array([np.nan if v is None else v for v in values], dtype=object)
+        return out
+
+    def frame(self) -> Any:
+        """The DataFrame the schema gives for these records (what the Pipeline is fitted on)."""
+        import pandas as pd
+
+        from .schema import pandas_dtype
+
+        return pd.DataFrame(
+            {
+                name: pd.Series(values, dtype=pandas_dtype(self.data.columns[name]))
+                for name, values in self.values.items()
+            }
+        )
+
+    def features(self) -> list[dict[str, Any]]:
+        """Per record, the values of every column but the id: what the prediction log keeps."""
+        names = [n for n in self.values if n != self.data.id_column]
+        rows = zip(*(self.values[n] for n in names), strict=True)
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def check_records(
+    records: list[Any], data: Any, schema: Any, key: bytes | None
+) -> tuple[Batch | None, list[dict[str, Any]]]:
+    """(batch, []) or (None, errors). ``key`` hashes the pseudonymized columns (None: as sent)."""
+    expected = [c for c in data.columns if c != data.target]
+    errors = _shape_errors(records, data, expected)
+    if errors:
+        return None, errors
+    values = _plain_values(records, data, expected)
+    if values is None:
+        values, errors = _schema_values(records, schema, expected)
+        if values is None:
+            # pandera can fail without failure cases (several nulls in a unique column)
+            return None, errors or [
+                {"record": None, "field": None, "message": "the batch breaks the data contract"}
+            ]
+    if key is not None:
+        from ..stages.ingest import pseudonymize_values
+
+        for name in data.pseudonymize.columns:
+            if name in values:
+                values[name] = pseudonymize_values(values[name], key)
+    return Batch(values, data), []
+
+
+def _shape_errors(records: list[Any], data: Any, expected: list[str]) -> list[dict[str, Any]]:
+    errors = []
+    for i, record in enumerate(records):
+        if not isinstance(record, dict):
+            errors.append({"record": i, "field": None, "message": "must be a JSON object"})
+            continue
+        for name in expected:
+            if name not in record:
+                errors.append({"record": i, "field": name, "message": "field required"})
+        for name, value in record.items():
+            problem = _value_problem(name, value, data)
+            if problem:
+                errors.append({"record": i, "field": _printable(name), "message": problem})
+    return errors
+
+
+def _value_problem(name: str, value: Any, data: Any) -> str | None:
+    """What is wrong with one field before any type is read, or None."""
+    spec = data.columns.get(name)
+    if not _unicode(name):
+        return "field name is not valid Unicode text"
+    if spec is None:
+        return "not in the data contract" if data.extra_columns == "fail" else None
+    if not isinstance(value, SCALARS):
+        return "must be a scalar"
+    if isinstance(value, str) and not _unicode(value):
+        return "is not valid Unicode text"
+    if spec.dtype in ("int", "float"):
+        if isinstance(value, bool):
+            return f"must be a number, not {str(value).lower()}"
+        if isinstance(value, float) and not math.isfinite(value):
+            return "must be a finite number"
+        if isinstance(value, int) and spec.dtype == "int" and not _int64(value):
+            return "is out of range for a 64-bit integer"
+        if isinstance(value, int) and not _fits_float(value):
+            return "is too large for a float"
+    return None
+
+
+def _int64(value: int) -> bool:
+    return -(2**63) <= value < 2**63
+
+
+def _fits_float(value: int) -> bool:
+    try:
+        float(value)
+    except OverflowError:
+        return False
+    return True
+
+
+def _unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, which JSON can carry as \ud800
+        return False
+    return True
+
+
+def _printable(name: str) -> str:
+    return name if _unicode(name) else name.encode("utf-8", "backslashreplace").decode()
+
+
+def _plain(value: Any, spec: Any) -> bool:
+    """True when ``value`` already has the column's type and passes its checks as it is."""
+    if value is None:
+        return spec.nullable
+    kind = spec.dtype
+    if kind == "bool":
+        ok = isinstance(value, bool)
+    elif isinstance(value, bool) or kind == "str":
+        ok = kind == "str" and isinstance(value, str)
+    elif isinstance(value, int):
+        ok = _int64(value)
+    else:
+        ok = kind == "float" and isinstance(value, float) and math.isfinite(value)
+    if not ok or (spec.allowed is not None and value not in spec.allowed):
+        return False
+    return (spec.min is None or value >= spec.min) and (spec.max is None or value <= spec.max)
+
+
+def _plain_values(records: list[dict], data: Any, expected: list[str]) -> dict | None:
+    """The value lists when every value is plainly valid and unique where it must be; else None."""
+    specs = data.columns
+    values = {}
+    for name in expected:
+        column = [r[name] for r in records]
+        spec = specs[name]
+        if not all(_plain(v, spec) for v in column):
+            return None
+        if (spec.unique or name == data.id_column) and len(set(column)) != len(column):
+            return None
+        if spec.dtype == "float":
+            column = [None if v is None else float(v) for v in column]
+        values[name] = column
+    return values
+
+
+def _schema_values(
+    records: list[dict], schema: Any, expected: list[str]
+) -> tuple[dict | None, list[dict[str, Any]]]:
+    import pandas as pd
+    import pandera.errors
+
+    frame = pd.DataFrame.from_records(records, columns=expected)
+    try:
+        valid = schema.validate(frame, lazy=True)
+    except pandera.errors.SchemaErrors as exc:
+        return None, _failures(exc.failure_cases)
+    values = {}
+    for name in expected:
+        column = valid[name].astype(object).where(valid[name].notna(), None).tolist()
+        values[name] = [v.item() if isinstance(v, np.generic) else v for v in column]
+    return values, []
+
+
+def _failures(cases: Any) -> list[dict[str, Any]]:
+    import pandas as pd
+
+    uncoerced = {
+        c
+        for c, k in zip(cases["column"], cases["check"], strict=True)
+        if str(k).startswith("coerce_dtype")
+    }
+    errors = []
+    for column, index, check, value in zip(
+        cases["column"], cases["index"], cases["check"], cases["failure_case"], strict=True
+    ):
+        check = str(check)
+        if column in uncoerced and not check.startswith("coerce_dtype"):
+            continue  # checks run on text that failed coercion: they repeat the same bad values
+        record = None if pd.isna(index) else int(index)
+        errors.append({"record": record, "field": column, "message": _message(check, value)})
+    errors.sort(key=lambda e: (e["record"] is None, e["record"] or 0, str(e["field"])))
+    return errors
+
+
+def _message(check: str, value: Any) -> str:
+    if check.startswith("coerce_dtype"):
+        return f"cannot be read as {check[len('coerce_dtype') :].strip(chr(39) + '()')}: {value!r}"
+    if check == "not_nullable":
+        return "must not be null"
+    if check == "field_uniqueness":
+        return f"duplicate value {value!r} in this batch"
+    return f"fails {check}: {value!r}"

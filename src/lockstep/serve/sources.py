@@ -1,0 +1,189 @@
+"""What `lockstep serve` serves: model sources, the loaded models, and the canary split.
+
+A model source (a registry stage, or a folder written by `lockstep model get`) loads into a
+``Loaded``: the fitted pipeline, the data contract and threshold it was evaluated with, and a
+``Scorer`` for it. ``State`` holds the primary and optional canary model and swaps both in one
+assignment on reload, so a request sees either the old pair or the new one. ``route`` picks the
+canary for a fixed share of requests by a keyed hash of the request body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import LockstepError
+
+
+@dataclass
+class Loaded:
+    """One servable model and what scoring it needs."""
+
+    model: Any
+    data: Any  # DataConfig
+    threshold: float
+    info: dict[str, Any]  # name, version, stage, commit, metrics
+    schema: Any = None
+    key: bytes | None = None  # pseudonymization key when records arrive with raw ids
+    scorer: Any = None  # scoring.Scorer around ``model``
+
+    def __post_init__(self) -> None:
+        from ..contract.schema import build_schema
+        from .scoring import Scorer
+
+        self.schema = build_schema(self.data).remove_columns([self.data.target])
+        self.scorer = Scorer(self.model)
+
+
+def _contract(params: dict[str, Any], where: str) -> tuple[Any, float]:
+    from ..config import build, section
+    from ..contract.schema import DataConfig
+    from ..stages.evaluate import EvaluateParams
+
+    data = build(DataConfig, section(params, "data", where), "data")
+    threshold = build(EvaluateParams, section(params, "evaluate", where), "evaluate").threshold
+    return data, threshold
+
+
+@dataclass
+class DirSource:
+    """A folder holding model.skops (+ version.json, metrics.json); contract from params.yaml."""
+
+    path: str
+    params: str = "params.yaml"
+
+    def describe(self) -> str:
+        return f"{self.path}/"
+
+    def check(self) -> None:
+        """Fail fast, before the server starts, when there is nothing to load."""
+        for path in (Path(self.path) / "model.skops", Path(self.params)):
+            if not path.is_file():
+                raise LockstepError(f"{path} not found: nothing to serve")
+
+    def load(self) -> Loaded:
+        from ..config import load_params
+        from ..models import load_model
+
+        folder = Path(self.path)
+        version = _json(folder / "version.json") or {}
+        metrics = _json(folder / "metrics.json") or version.get("metrics")
+        model = load_model(str(folder / "model.skops"))
+        data, threshold = _contract(load_params(self.params), self.params)
+        info = {
+            "name": version.get("artifact", folder.name),
+            "version": version.get("version", "unregistered"),
+            "stage": ", ".join(version.get("stages", [])) or None,
+            "commit": version.get("commit"),
+            "metrics": metrics,
+        }
+        return Loaded(model, data, threshold, info)
+
+
+@dataclass
+class StageSource:
+    """The registry's current version in ``stage``, read through model_get at its commit."""
+
+    stage: str
+    artifact: str | None = None
+    repo: str = "."
+    _cache: dict[str, Loaded] = field(default_factory=dict, repr=False)
+
+    def describe(self) -> str:
+        return f"stage {self.stage}"
+
+    def _resolve(self) -> tuple[Any, Any, Any]:
+        """(repo, registry, version now in the stage); raises when the stage holds none."""
+        from ..registry.events import build
+        from ..registry.fetch import resolve
+        from ..registry.tags import default_artifact, open_repo, read_events
+
+        repo = open_repo(self.repo)
+        registry = build(read_events(repo), self.artifact or default_artifact(repo))
+        return repo, registry, resolve(registry, self.stage, None)
+
+    def check(self) -> None:
+        """Fail fast, before the server starts, when the stage holds no version."""
+        self._resolve()
+
+    def load(self) -> Loaded:
+        from ..models import load_model
+        from ..registry.fetch import materialise
+        from ..registry.tags import json_at, yaml_at
+
+        repo, registry, found = self._resolve()
+        if found.commit in self._cache:  # same version still assigned: keep the loaded one
+            return self._cache[found.commit]
+        with tempfile.TemporaryDirectory(prefix="lockstep-serve-") as tmp:
+            materialise(repo, registry, found, Path(tmp))
+            model = load_model(str(Path(tmp) / "model.skops"))
+        params = yaml_at(repo, found.commit, "params.yaml")
+        if params is None:
+            raise LockstepError(f"no params.yaml at {found.commit[:12]}: no data contract")
+        data, threshold = _contract(params, f"params.yaml at {found.commit[:12]}")
+        info = {
+            "name": registry.artifact,
+            "version": found.version,
+            "stage": self.stage,
+            "commit": found.commit,
+            "metrics": json_at(repo, found.commit, "reports/metrics.json"),
+        }
+        self._cache = {found.commit: Loaded(model, data, threshold, info)}
+        return self._cache[found.commit]
+
+
+def _json(path: Path) -> dict[str, Any] | None:
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise LockstepError(f"{path} is not valid JSON: {exc}") from exc
+
+
+class State:
+    """The models being served; ``current`` is swapped in one assignment, never edited."""
+
+    def __init__(self, primary: Any, canary: Any, fraction: float, pseudonymized: bool) -> None:
+        self.primary, self.canary, self.fraction = primary, canary, fraction
+        self.pseudonymized = pseudonymized
+        self.current: tuple[Loaded, Loaded | None] | None = None
+        self.error: str | None = None
+        self._lock = threading.Lock()
+
+    def _prepare(self, loaded: Loaded) -> Loaded:
+        from ..stages.ingest import pseudonym_key
+
+        if not self.pseudonymized and loaded.data.pseudonymize.columns:
+            loaded.key = pseudonym_key(loaded.data.pseudonymize)
+        return loaded
+
+    def reload(self) -> tuple[Loaded, Loaded | None]:
+        import click
+
+        with self._lock:
+            try:
+                prod = self._prepare(self.primary.load())
+                canary = self._prepare(self.canary.load()) if self.canary else None
+            except Exception as exc:
+                self.error = (
+                    exc.format_message()
+                    if isinstance(exc, click.ClickException)
+                    else (f"{type(exc).__name__}: {exc}")
+                )
+                raise LockstepError(self.error) from exc
+            self.current, self.error = (prod, canary), None
+            return self.current
+
+
+def route(body: bytes, fraction: float, seed: int) -> bool:
+    """True when this request goes to the canary: a keyed hash of the body, uniform in [0, 1)."""
+    if fraction <= 0:
+        return False
+    digest = hashlib.blake2b(body, digest_size=8, key=str(seed).encode()).digest()
+    return int.from_bytes(digest, "big") / 2**64 < fraction

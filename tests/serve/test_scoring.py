@@ -1,0 +1,96 @@
+"""lockstep.scoring: the array path scores exactly as the saved Pipeline does, for every family."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+from lockstep.config import build
+from lockstep.contract.records import check_records
+from lockstep.contract.schema import DataConfig, build_schema
+from lockstep.models import dumps_model, loads_model, make_estimator, make_pipeline
+from lockstep.serve.scoring import Scorer
+from tests.helpers.tiny import DERIVED, data_dict, raw_frame
+from tests.test_saved_model import SMALL, fit
+
+
+def batch_of(frame: pd.DataFrame, data: DataConfig):
+    sent = json.loads(frame.drop(columns=[data.target]).to_json(orient="records"))
+    schema = build_schema(data).remove_columns([data.target])
+    batch, errors = check_records(sent, data, schema, None)
+    assert errors == []
+    return batch
+
+
+@pytest.mark.parametrize("family", sorted(SMALL))
+def test_array_path_equals_the_pipeline_exactly(family):
+    model, _ = fit(family)
+    data = build(DataConfig, data_dict(), "data")
+    batch = batch_of(raw_frame(), data)
+    scorer = Scorer(model)
+    assert scorer.plan is not None
+    expected = model.predict_proba(batch.frame())[:, 1]
+    np.testing.assert_array_equal(scorer.positive_proba(batch), expected)  # checked, both paths
+    assert scorer.checked and scorer.plan is not None
+    np.testing.assert_array_equal(scorer.positive_proba(batch), expected)  # array path only
+    one = batch_of(raw_frame().iloc[[0]], data)  # null total_charges, tenure 0 (a bucket edge)
+    np.testing.assert_array_equal(scorer.positive_proba(one), expected[:1])
+
+
+def test_nullable_int_and_bool_columns_score_as_in_the_pipeline():
+    columns = {
+        **data_dict()["columns"],
+        "lines": {"dtype": "int", "nullable": True, "min": 0},
+        "autopay": {"dtype": "bool", "nullable": True},
+    }
+    data = build(DataConfig, data_dict(columns=columns), "data")
+    frame = raw_frame()
+    frame["lines"] = pd.array([None, 1, 2, 3] * 5, dtype="Int64")
+    frame["autopay"] = pd.array([True, False, None, True, False] * 4, dtype="boolean")
+    valid = build_schema(data).validate(frame)
+    X, y = valid.drop(columns=[data.target]), valid[data.target] == "Yes"
+    estimator = make_estimator({"family": "logistic_regression", "max_iter": 500}, 0)
+    model = loads_model(dumps_model(make_pipeline(data, DERIVED, estimator).fit(X, y)))
+    batch = batch_of(valid, data)
+    scorer = Scorer(model)
+    expected = model.predict_proba(X)[:, 1]
+    np.testing.assert_array_equal(scorer.positive_proba(batch), expected)
+    assert scorer.plan is not None
+    np.testing.assert_array_equal(scorer.positive_proba(batch), expected)
+
+
+def test_a_pipeline_of_another_shape_is_scored_by_the_pipeline_itself():
+    _, X = fit("logistic_regression")
+    numeric = X[["tenure", "monthly_charges"]]
+    model = Pipeline([("model", LogisticRegression())]).fit(numeric, [0, 1] * 10)
+    scorer = Scorer(model)
+    assert scorer.plan is None
+
+    class Rows:
+        def frame(self):
+            return numeric
+
+    np.testing.assert_array_equal(scorer.positive_proba(Rows()), model.predict_proba(numeric)[:, 1])
+
+
+def test_an_array_path_that_disagrees_is_dropped_after_the_first_batch():
+    model, _ = fit("logistic_regression")
+    data = build(DataConfig, data_dict(), "data")
+    batch = batch_of(raw_frame(), data)
+    scorer = Scorer(model)
+    specs, branches, estimator = scorer.plan
+    scorer.plan = (specs, branches[::-1], estimator)  # columns in the wrong order
+    expected = model.predict_proba(batch.frame())[:, 1]
+    with pytest.warns(RuntimeWarning, match="differs from the Pipeline"):
+        got = scorer.positive_proba(batch)
+    np.testing.assert_array_equal(got, expected)
+    assert scorer.plan is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(scorer.positive_proba(batch), expected)

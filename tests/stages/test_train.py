@@ -1,0 +1,78 @@
+"""lockstep.stages.train: labels and cross-validation metrics."""
+
+from __future__ import annotations
+
+import pytest
+from sklearn.model_selection import StratifiedKFold, cross_validate
+
+from lockstep.config import build
+from lockstep.errors import LockstepError
+from lockstep.models import make_estimator, make_pipeline
+from lockstep.stages.train import TrainParams, cross_validation, labels
+from tests.helpers.tiny import DERIVED, data_config, raw_frame
+
+
+def pipeline():
+    estimator = make_estimator({"family": "logistic_regression", "max_iter": 500}, seed=0)
+    return make_pipeline(data_config(), DERIVED, estimator)
+
+
+def xy():
+    frame = raw_frame()
+    return frame.drop(columns=["churn"]), labels(frame, data_config())
+
+
+def test_labels_mark_the_positive_class():
+    frame = raw_frame(6)
+    assert labels(frame, data_config()).tolist() == [1, 1, 1, 1, 0, 1]
+    assert labels(frame, data_config(positive_class="No")).tolist() == [0, 0, 0, 0, 1, 0]
+
+
+def test_labels_fail_when_the_positive_class_never_occurs():
+    with pytest.raises(LockstepError, match=r"positive_class"):
+        labels(raw_frame(6), data_config(positive_class="yes"))
+
+
+def test_train_params_from_a_section():
+    params = build(TrainParams, {"seed": 1, "cv_metrics": ["roc_auc", "f1"]}, "train")
+    assert params == TrainParams(seed=1, cv_folds=5, cv_metrics=("roc_auc", "f1"))
+    with pytest.raises(LockstepError, match=r"train: unknown key 'folds'"):
+        build(TrainParams, {"seed": 1, "folds": 3}, "train")
+
+
+def test_cross_validation_keys_and_sign_of_neg_metrics():
+    X, y = xy()
+    params = TrainParams(seed=4, cv_folds=3, cv_metrics=("roc_auc", "neg_log_loss", "accuracy"))
+    report = cross_validation(pipeline(), X, y, params)
+    assert report["folds"] == 3
+    assert report["rows"] == 20
+    assert set(report["cv"]) == {"roc_auc", "log_loss", "accuracy"}
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=4)
+    direct = cross_validate(pipeline(), X, y, cv=folds, scoring=["roc_auc", "neg_log_loss"])
+    log_loss = report["cv"]["log_loss"]
+    assert log_loss["mean"] > 0
+    assert log_loss["mean"] == pytest.approx(-direct["test_neg_log_loss"].mean(), abs=1e-6)
+    assert log_loss["std"] == pytest.approx(direct["test_neg_log_loss"].std(), abs=1e-6)
+    assert log_loss["std"] >= 0
+    assert report["cv"]["roc_auc"]["mean"] == pytest.approx(direct["test_roc_auc"].mean(), abs=1e-6)
+    assert 0 <= report["cv"]["accuracy"]["mean"] <= 1
+
+
+def test_cross_validation_is_repeatable_with_the_seed():
+    X, y = xy()
+    params = TrainParams(seed=4, cv_folds=3, cv_metrics=("roc_auc",))
+    assert cross_validation(pipeline(), X, y, params) == cross_validation(pipeline(), X, y, params)
+
+
+def test_cross_validation_rejects_an_unknown_metric():
+    X, y = xy()
+    with pytest.raises(LockstepError, match=r"cv_metrics: 'auc' is not a scikit-learn scorer"):
+        cross_validation(pipeline(), X, y, TrainParams(seed=0, cv_folds=3, cv_metrics=("auc",)))
+
+
+def test_cross_validation_rejects_impossible_fold_counts():
+    X, y = xy()
+    with pytest.raises(LockstepError, match="cv_folds must be at least 2"):
+        TrainParams(seed=0, cv_folds=1)
+    with pytest.raises(ValueError, match=r"n_splits"):
+        cross_validation(pipeline(), X, y, TrainParams(seed=0, cv_folds=21))

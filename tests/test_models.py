@@ -1,0 +1,154 @@
+"""lockstep.models: estimators from config, the pipeline, and safe byte-stable model files."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import numpy as np
+import pytest
+import skops.io as sio
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+
+from lockstep.errors import LockstepError
+from lockstep.models import (
+    TRUSTED_TYPES,
+    dumps_model,
+    load_model,
+    loads_model,
+    make_estimator,
+    make_pipeline,
+)
+from tests.helpers.tiny import DERIVED, data_config, raw_frame
+
+SMALL = {
+    "logistic_regression": {"C": 1.0, "max_iter": 500},
+    "random_forest": {"n_estimators": 5, "max_depth": 3},
+    "hist_gradient_boosting": {"max_iter": 5, "max_depth": 2, "min_samples_leaf": 2},
+}
+
+
+def fitted(family: str, seed: int = 0):
+    cfg = data_config()
+    frame = raw_frame()
+    estimator = make_estimator({"family": family, **SMALL[family]}, seed)
+    pipeline = make_pipeline(cfg, DERIVED, estimator)
+    X = frame.drop(columns=[cfg.target])
+    return pipeline.fit(X, (frame[cfg.target] == "Yes").astype(int)), X
+
+
+class Shout(TransformerMixin, BaseEstimator):
+    """A harmless transformer that lockstep has not declared trusted."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        return X
+
+
+def test_make_estimator_builds_the_family_with_its_params_and_seed():
+    model = make_estimator({"family": "random_forest", "n_estimators": 7}, seed=5)
+    assert isinstance(model, RandomForestClassifier)
+    assert model.n_estimators == 7
+    assert model.random_state == 5
+    explicit = make_estimator({"family": "logistic_regression", "random_state": 9}, seed=5)
+    assert isinstance(explicit, LogisticRegression)
+    assert explicit.random_state == 9
+
+
+def test_make_estimator_does_not_change_the_section():
+    section = {"family": "logistic_regression", "C": 0.5}
+    make_estimator(section, seed=1)
+    assert section == {"family": "logistic_regression", "C": 0.5}
+
+
+def test_make_estimator_rejects_an_unknown_family():
+    with pytest.raises(LockstepError, match=r"model\.family: 'xgboost' is not one of"):
+        make_estimator({"family": "xgboost"}, seed=0)
+    with pytest.raises(LockstepError, match=r"model\.family: None"):
+        make_estimator({"C": 1.0}, seed=0)
+
+
+def test_make_estimator_rejects_an_unknown_param_and_names_it():
+    with pytest.raises(LockstepError, match=r"model\.n_trees: RandomForestClassifier has no"):
+        make_estimator({"family": "random_forest", "n_trees": 10}, seed=0)
+
+
+def test_make_pipeline_uses_numeric_and_categorical_columns_including_derived():
+    pipeline = make_pipeline(data_config(), DERIVED, LogisticRegression())
+    numeric, categorical = (t[2] for t in pipeline.named_steps["preprocess"].transformers)
+    assert numeric == [
+        "tenure",
+        "monthly_charges",
+        "total_charges",
+        "charges_per_month",
+        "addon_count",
+    ]
+    assert categorical == ["contract", "online_security", "tech_support", "tenure_band"]
+    assert [name for name, _ in pipeline.steps] == ["features", "preprocess", "model"]
+
+
+@pytest.mark.parametrize("family", sorted(SMALL))
+def test_dumps_model_is_byte_identical_and_loads_model_round_trips(family):
+    model, X = fitted(family)
+    first = dumps_model(model)
+    assert dumps_model(model) == first
+    loaded = loads_model(first)
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+def test_refitting_with_the_same_seed_gives_the_same_bytes():
+    assert dumps_model(fitted("random_forest", seed=3)[0]) == dumps_model(
+        fitted("random_forest", seed=3)[0]
+    )
+
+
+def test_model_file_has_fixed_timestamps_and_sequential_names():
+    archive = zipfile.ZipFile(io.BytesIO(dumps_model(fitted("logistic_regression")[0])))
+    assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    names = [n for n in archive.namelist() if n != "schema.json"]
+    assert names == [f"{i:05d}.npy" for i in range(len(names))]
+
+
+def test_dumps_model_refuses_a_type_not_trusted():
+    model, _ = fitted("logistic_regression")
+    model.steps.insert(0, ("shout", Shout()))
+    with pytest.raises(LockstepError, match=r"does not trust to load: .*Shout"):
+        dumps_model(model)
+
+
+def test_loads_model_refuses_a_type_not_trusted():
+    model, _ = fitted("logistic_regression")
+    model.steps.insert(0, ("shout", Shout()))
+    data = sio.dumps(model)
+    with pytest.raises(LockstepError, match=r"fetched\.skops contains untrusted types.*Shout"):
+        loads_model(data, where="fetched.skops")
+
+
+def test_trusted_types_are_only_the_ones_lockstep_needs():
+    assert not any(t.startswith(("builtins.", "os.", "subprocess.")) for t in TRUSTED_TYPES)
+    assert "lockstep.features.DerivedFeatures" in TRUSTED_TYPES
+
+
+def test_load_model_reads_a_file_and_names_a_missing_one(tmp_path):
+    model, X = fitted("hist_gradient_boosting")
+    path = tmp_path / "model.skops"
+    path.write_bytes(dumps_model(model))
+    np.testing.assert_array_equal(load_model(str(path)).predict(X), model.predict(X))
+    with pytest.raises(LockstepError, match=r"model file .*missing\.skops not found"):
+        load_model(str(tmp_path / "missing.skops"))
+
+
+def test_excluded_derived_features_are_not_given_to_the_model():
+    cfg = data_config(exclude_features=["tenure_band", "addon_count"])
+    estimator = make_estimator({"family": "logistic_regression"}, seed=0)
+    columns = {
+        column
+        for _, _, selected in make_pipeline(cfg, DERIVED, estimator)["preprocess"].transformers
+        for column in selected
+    }
+    assert "tenure_band" not in columns and "addon_count" not in columns
+    assert "charges_per_month" in columns
