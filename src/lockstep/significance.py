@@ -21,6 +21,8 @@ from . import bootstrap, paired
 from .paired import Comparison
 
 MINUS = "\u2212"
+# How a regression is judged (gate.mode, promote.mode): by the point change, or by the interval.
+MODES = ("tolerance", "significance", "non_inferiority")
 
 
 @dataclass(frozen=True)
@@ -116,3 +118,33 @@ def describe(cmp: Comparison) -> str:
     if cmp.p_value is not None:
         text += f", p = {cmp.p_value:.3g}"
     return text
+
+
+def gains(direction: str, cmp: Comparison) -> tuple[float, float]:
+    """(worst, best) improvement of head over base within the interval."""
+    sign = 1.0 if direction == "higher" else -1.0
+    low, high = sorted((sign * cmp.low, sign * cmp.high))
+    return low, high
+
+
+def judge(mode: str, direction: str, cmp: Comparison, limit: float) -> tuple[bool, str]:
+    """(failed, reason) for one metric under a statistical mode; ``limit`` is tolerance/margin."""
+    worst, best = gains(direction, cmp)
+    shown = f"{interval_text(cmp, direction)} ({describe(cmp)})"
+    if mode == "significance":
+        failed = best < -limit
+        why = (
+            f"significantly worse by more than the tolerance {limit:.4g}"
+            if failed
+            else f"no significant regression beyond the tolerance {limit:.4g}"
+        )
+    elif mode == "non_inferiority":
+        failed = worst < -limit
+        why = (
+            f"cannot rule out a regression larger than the margin {limit:.4g}"
+            if failed
+            else f"no worse than the margin {limit:.4g}"
+        )
+    else:
+        raise ValueError(f"mode '{mode}' does not judge intervals")
+    return failed, f"{shown}: {why}"

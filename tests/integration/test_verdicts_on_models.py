@@ -12,12 +12,12 @@ import functools
 import pytest
 import yaml
 
-from lockstep import gate, gate_modes
+from lockstep.compose import compose
 from lockstep.config import build
-from lockstep.metrics import directions
+from lockstep.contract.schema import DataConfig
+from lockstep.metric_rules import directions
 from lockstep.models import make_estimator, make_pipeline
-from lockstep.params import compose
-from lockstep.schema import DataConfig
+from lockstep.review import gate, gate_modes
 from lockstep.significance import Scores, Settings, compare_all
 from lockstep.stages.ingest import ingest
 from lockstep.stages.split import SplitParams, split

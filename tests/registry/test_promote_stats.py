@@ -7,7 +7,7 @@ import pytest
 from lockstep.config import build
 from lockstep.errors import LockstepError
 from lockstep.paired import Comparison
-from lockstep.policy import Policy, decide
+from lockstep.registry.policy import Policy, decide
 
 WAYS = {"roc_auc": "higher", "log_loss": "lower"}
 CHAMPION = {"roc_auc": 0.84, "log_loss": 0.42}

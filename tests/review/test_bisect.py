@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lockstep.bisect import first_bad, group, summarize, worse
+from lockstep.review.bisect import first_bad, group, summarize, worse
 
 
 @pytest.mark.parametrize("culprit", [0, 1, 17, 48])

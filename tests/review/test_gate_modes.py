@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lockstep import gate, gate_modes
 from lockstep.errors import LockstepError
 from lockstep.paired import Comparison
+from lockstep.review import gate, gate_modes
 
 WAYS = {"roc_auc": "higher", "log_loss": "lower", "custom": "higher"}
 TOLS = {

@@ -115,8 +115,8 @@ def judged_by_intervals(
     policy: Policy, rules: dict, stage: str, head: str, champion: Version | None
 ) -> dict | None:
     """Intervals of every metric's change against the champion, when the policy needs them."""
+    from ..significance import Settings
     from .promote_stats import evidence, needs_scores
-    from .significance import Settings
 
     if champion is None or not needs_scores(policy.mode, policy.require_significant_gain, stage):
         return None

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .gate_modes import MODES, gains, judge
-from .paired import Comparison
-from .significance import Settings, describe, interval_text
+from ..paired import Comparison
+from ..significance import MODES, Settings, describe, gains, interval_text, judge
 
 
 def check_settings(mode: str, stages: tuple[str, ...], known: tuple[str, ...]) -> str | None:
@@ -53,9 +52,9 @@ def evidence(
     candidate_rev: str, champion_rev: str, rules: dict[str, Any], settings: Settings
 ) -> dict[str, Comparison]:
     """Comparisons of the candidate with the champion from both commits' scored test rows."""
-    from .metrics import directions
-    from .scores import read_at
-    from .significance import compare_all
+    from ..metric_rules import directions
+    from ..scores import read_at
+    from ..significance import compare_all
 
     base, head = read_at(champion_rev), read_at(candidate_rev)
     return compare_all(base, head, directions(rules), settings)

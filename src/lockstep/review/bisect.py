@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import LockstepError
+from ..errors import LockstepError
 
 METRICS_FILE = "reports/metrics.json"
 GROUPS = ("data", "params", "code", "outputs", "other")
@@ -71,7 +71,7 @@ class Bisector:
     _cache: dict[str, tuple[float, object]] = field(default_factory=dict)
 
     def committed(self, sha: str) -> float | None:
-        from .tags import json_at, open_repo
+        from ..registry.tags import json_at, open_repo
 
         values = json_at(open_repo(self.root), sha, METRICS_FILE)
         value = (values or {}).get(self.metric)
@@ -83,7 +83,7 @@ class Bisector:
             return self._cache[sha]
         value, scores = self.committed(sha), None
         if with_scores and value is not None:
-            from .scores import try_read
+            from ..scores import try_read
 
             scores = try_read(sha, str(self.root))[0]
         source = "committed"
@@ -104,7 +104,7 @@ class Bisector:
 
 def first_parent_path(root: Path, good: str, bad: str) -> list[str]:
     """Commits after ``good`` up to ``bad`` on bad's first-parent line, oldest first."""
-    from .reproduce import git
+    from ..reproduce.command import git
 
     good_sha, bad_sha = git(["rev-parse", good], root), git(["rev-parse", bad], root)
     commits = git(["rev-list", "--first-parent", "--reverse", f"{good_sha}..{bad_sha}"], root)
@@ -118,12 +118,12 @@ def first_parent_path(root: Path, good: str, bad: str) -> list[str]:
 
 
 def changed_files(root: Path, sha: str) -> list[str]:
-    from .reproduce import git
+    from ..reproduce.command import git
 
     return git(["diff", "--name-only", f"{sha}^1", sha], root).split()
 
 
 def subject(root: Path, sha: str) -> str:
-    from .reproduce import git
+    from ..reproduce.command import git
 
     return git(["log", "-1", "--format=%s", sha], root)

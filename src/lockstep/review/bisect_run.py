@@ -8,14 +8,14 @@ from pathlib import Path
 
 import click
 
+from ..errors import LockstepError
 from .bisect import Bisector, changed_files, first_bad, first_parent_path, subject, summarize, worse
-from .errors import LockstepError
 
 
 def reproduce_values(root: Path, sha: str, metric: str, with_scores: bool) -> tuple[float, object]:
     """Run ``sha``'s pipeline in a temporary worktree (run-cache on); its metric and scores."""
-    from .reproduce import run_env, share_dvc, stream, worktree
-    from .scores import read_at
+    from ..reproduce.command import run_env, share_dvc, stream, worktree
+    from ..scores import read_at
 
     click.echo(f"reproducing {sha[:12]} in a temporary worktree", err=True)
     with worktree(root, sha, keep=False) as tree:
@@ -34,22 +34,22 @@ def reproduce_values(root: Path, sha: str, metric: str, with_scores: bool) -> tu
 
 
 def policy_at(root: Path, sha: str) -> dict:
-    from .tags import open_repo, yaml_at
+    from ..registry.tags import open_repo, yaml_at
 
     return yaml_at(open_repo(root), sha, "params.yaml") or {}
 
 
 def predicate(finder: Bisector, good: str, bad: str, threshold: float | None, significant: bool):
     """(is_bad(sha), description) for the search."""
-    from .metrics import directions
+    from ..metric_rules import directions
 
     rules = policy_at(finder.root, good)
     direction = directions(rules).get(finder.metric, "higher")
     good_value, good_scores = finder.value(good, with_scores=significant)
     if significant:
+        from ..paired import verdict
+        from ..significance import compare
         from .gate_modes import gate_stats
-        from .paired import verdict
-        from .significance import compare
 
         settings = gate_stats(rules).settings(
             float((rules.get("evaluate") or {}).get("threshold", 0.5))
@@ -89,7 +89,7 @@ def command(
     """Binary-search the first-parent history from GOOD to BAD for the commit that broke METRIC."""
     if threshold is not None and significant:
         raise click.UsageError("--threshold and --significant are exclusive: choose one")
-    from .tags import open_repo
+    from ..registry.tags import open_repo
 
     root = Path(open_repo(".").working_tree_dir)
     commits = first_parent_path(root, good, bad)

@@ -14,13 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .config import build
-from .diffs import fmt_amount
-from .errors import LockstepError
-from .paired import Comparison
-from .significance import Settings, describe, interval_text
+from ..config import build
+from ..errors import LockstepError
+from ..significance import MODES, Settings, gains, judge
 
-MODES = ("tolerance", "significance", "non_inferiority")
+__all__ = ["MODES", "GateStats", "gains", "gate_stats", "judge", "restate"]
 
 
 @dataclass(frozen=True)
@@ -47,36 +45,6 @@ class GateStats:
 def gate_stats(params: dict[str, Any]) -> GateStats:
     section = {k: v for k, v in (params.get("gate") or {}).items() if k != "tolerances"}
     return build(GateStats, section, "params.yaml:gate")
-
-
-def gains(direction: str, cmp: Comparison) -> tuple[float, float]:
-    """(worst, best) improvement of head over base within the interval."""
-    sign = 1.0 if direction == "higher" else -1.0
-    low, high = sorted((sign * cmp.low, sign * cmp.high))
-    return low, high
-
-
-def judge(mode: str, direction: str, cmp: Comparison, limit: float) -> tuple[bool, str]:
-    """(failed, reason) for one metric under a statistical mode; ``limit`` is tolerance/margin."""
-    worst, best = gains(direction, cmp)
-    shown = f"{interval_text(cmp, direction)} ({describe(cmp)})"
-    if mode == "significance":
-        failed = best < -limit
-        why = (
-            f"significantly worse by more than the tolerance {fmt_amount(limit)}"
-            if failed
-            else f"no significant regression beyond the tolerance {fmt_amount(limit)}"
-        )
-    elif mode == "non_inferiority":
-        failed = worst < -limit
-        why = (
-            f"cannot rule out a regression larger than the margin {fmt_amount(limit)}"
-            if failed
-            else f"no worse than the margin {fmt_amount(limit)}"
-        )
-    else:
-        raise LockstepError(f"gate mode '{mode}' does not judge intervals")
-    return failed, f"{shown}: {why}"
 
 
 def restate(

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..paired import Comparison, verdict
+from ..significance import describe, interval_text
 from .diffs import fmt_param, table
-from .paired import Comparison, verdict
-from .significance import describe, interval_text
 
 VERDICT_MARKS = {
     "better": "✅ better",
@@ -37,10 +37,10 @@ class Review:
 
 def build_review(base_rev: str, head_rev: str, params: dict[str, Any], root: str = ".") -> Review:
     """Read both revisions' scored rows and compare every judged metric (``params``: policy)."""
-    from . import scores
+    from .. import scores
+    from ..metric_rules import directions
+    from ..significance import compare_all, is_paired
     from .gate_modes import gate_stats
-    from .metrics import directions
-    from .significance import compare_all, is_paired
 
     stats = gate_stats(params)
     base, why_base = scores.try_read(base_rev, root)
