@@ -47,7 +47,7 @@ def test_headline_counts_verdicts_not_signs() -> None:
 def test_verdict_table_shows_the_interval_and_the_test() -> None:
     text = "\n".join(verdict_table(review(), WAYS))
     assert "| `roc_auc` | 0.8450 | 0.8440 | \u22120.0010 [\u22120.0068, +0.0049] |" in text
-    assert "≈ indistinguishable | DeLong (paired), 95% interval, p = 0.73 |" in text
+    assert "≈ indistinguishable | DeLong (paired), p = 0.73 |" in text
     assert "| `log_loss` |" in text and "🔻 worse" in text
 
 

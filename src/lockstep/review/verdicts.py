@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..paired import Comparison, verdict
-from ..significance import describe, interval_text
+from ..significance import interval_text
 from .diffs import fmt_param, table
 
 VERDICT_MARKS = {
@@ -72,7 +72,7 @@ def verdict_table(review: Review, directions: dict[str, str]) -> list[str]:
                 f"{c.head:.4f}",
                 shown,
                 VERDICT_MARKS[judged],
-                describe(c),
+                c.test + ("" if c.p_value is None else f", p = {c.p_value:.3g}"),
             ]
         )
     header = ["metric", "base", "head", f"change [{review.confidence:.0%} interval]", "", "test"]
