@@ -31,6 +31,10 @@ COMMANDS = {
         "lockstep.review.bisect_run:command",
         "Find the first commit where a metric went bad (binary search).",
     ),
+    "explain": (
+        "lockstep.review.explain_run:command",
+        "Split a metric's change between data, params and code (Shapley).",
+    ),
     "comment": ("lockstep.review.comment:command", "Create or update the one sticky PR comment."),
     "registry": ("lockstep.registry.events:command", "Model versions and stages from Git tags."),
     "promote": (
