@@ -17,10 +17,10 @@ install: ## Create .venv: the locked environment (requirements.lock), lockstep, 
 	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
 	$(BIN)/pip install --quiet -e ".[dev]"
 
-lock: ## Pin this venv's exact versions (with hashes) into requirements.lock; commit it
+lock: ## Pin this venv's exact versions (with hashes, every extra) into requirements.lock; commit it
 	@mkdir -p build
 	$(BIN)/pip freeze --all --exclude-editable > build/lock-constraints.txt
-	$(BIN)/uv pip compile pyproject.toml --extra telco --generate-hashes --quiet \
+	$(BIN)/uv pip compile pyproject.toml --all-extras --generate-hashes --quiet \
 		--constraint build/lock-constraints.txt --custom-compile-command "make lock" \
 		-o requirements.lock
 

@@ -64,11 +64,11 @@ def bench_env() -> dict[str, str]:
 
 def load_source(params: dict) -> Any:
     """The configured source, read exactly as the ingest stage reads it."""
-    from lockstep.config import build, section
+    from lockstep.config import read_section
     from lockstep.contract.schema import DataConfig
     from lockstep.stages.ingest import READERS
 
-    cfg = build(DataConfig, section(params, "data"), "data")
+    cfg = read_section(DataConfig, params)
     return READERS[cfg.source.kind](cfg.source)
 
 

@@ -40,7 +40,7 @@ def fit_model(folder: Path) -> tuple[Path, Any, list[dict]]:
     import pandas as pd
     import yaml
 
-    from lockstep.config import build, section
+    from lockstep.config import read_section
     from lockstep.contract.schema import DataConfig
     from lockstep.models import dumps_model, loads_model, make_estimator, make_pipeline
 
@@ -54,7 +54,7 @@ def fit_model(folder: Path) -> tuple[Path, Any, list[dict]]:
 
         params, train = tiny_params(), raw_frame()
         test = train
-    data = build(DataConfig, section(params, "data"), "data")
+    data = read_section(DataConfig, params)
     derived = params["featurize"]["derived"]
     model = make_pipeline(data, derived, make_estimator(params["model"], 0))
     model.fit(train.drop(columns=[data.target]), (train[data.target] == data.positive_class))
@@ -126,13 +126,13 @@ def in_process_lockstep(model: Any, params: Path, bodies: list[bytes]) -> list[f
     """What the server does per request, minus HTTP: the contract check, then the Scorer."""
     import yaml
 
-    from lockstep.config import build, section
+    from lockstep.config import read_section
+    from lockstep.contract.pseudonym import pseudonym_key
     from lockstep.contract.records import check_records
     from lockstep.contract.schema import DataConfig, build_schema
     from lockstep.serve.scoring import Scorer
-    from lockstep.stages.ingest import pseudonym_key
 
-    data = build(DataConfig, section(yaml.safe_load(params.read_text()), "data"), "data")
+    data = read_section(DataConfig, yaml.safe_load(params.read_text()))
     schema = build_schema(data).remove_columns([data.target])
     key, scorer = pseudonym_key(data.pseudonymize), Scorer(model)
     records = [json.loads(b)["records"] for b in bodies]

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pandas as pd
 import pytest
 import sqlalchemy
@@ -16,9 +17,11 @@ from click.testing import CliRunner
 
 from lockstep.cli import COMMANDS, main
 from lockstep.compose import compose
+from lockstep.contract.pseudonym import pseudonymize
+from lockstep.errors import LockstepError
 from lockstep.io import sha256_file
 from lockstep.models import load_model
-from lockstep.stages.ingest import pseudonymize
+from lockstep.registry.policy import Refused
 from tests.conftest import ROOT, run
 from tests.helpers.tiny import DERIVED, data_dict, params, raw_frame, write_params
 
@@ -352,3 +355,20 @@ def test_the_params_option_is_found_where_click_would_find_it():
     assert params_option(["--input", "x", "--params", "p.yaml"]) == "p.yaml"
     assert params_option(["--params=q.yaml"]) == "q.yaml"
     assert params_option(["--input", "x"]) == "params.yaml"
+
+
+@click.command("refuse")
+@click.option("--code", default=1, type=int)
+def refuse(code: int) -> None:
+    """Raise the project's error the way a command does (a test double)."""
+    error = Refused("judged and not promoted") if code == 3 else LockstepError("bad input here")
+    raise error
+
+
+def test_a_lockstep_error_becomes_clicks_error_line_and_exit_status(monkeypatch):
+    monkeypatch.setitem(COMMANDS, "refuse", ("tests.test_cli:refuse", "A test double."))
+    plain = invoke("refuse")
+    assert (plain.exit_code, plain.output) == (1, "Error: bad input here\n")
+    refused = invoke("refuse", "--code", "3")
+    assert (refused.exit_code, refused.output) == (3, "Error: judged and not promoted\n")
+    assert not issubclass(LockstepError, click.ClickException)  # features.py needs no click

@@ -1,4 +1,4 @@
-"""lockstep.params: conf/ composed into params.yaml, and the check that it is current."""
+"""lockstep.compose: conf/ composed into params.yaml, and the check that it is current."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import shutil
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from lockstep.compose import command, compose
+from lockstep.compose import compose
 from lockstep.errors import LockstepError
 from tests.conftest import ROOT
+from tests.helpers.cli import invoke
 
 
 @pytest.fixture
@@ -75,8 +75,8 @@ def test_broken_yaml_is_a_clear_error(conf):
 
 def test_params_writes_the_composed_file(tmp_path, conf):
     out = tmp_path / "params.yaml"
-    result = CliRunner().invoke(
-        command, ["--config-dir", str(conf), "--output", str(out), "model=hist_gradient_boosting"]
+    result = invoke(
+        "params", ["--config-dir", str(conf), "--output", str(out), "model=hist_gradient_boosting"]
     )
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8") == compose(conf, ("model=hist_gradient_boosting",))
@@ -86,9 +86,7 @@ def test_params_writes_the_composed_file(tmp_path, conf):
 def test_params_check_passes_when_current(tmp_path, conf):
     out = tmp_path / "params.yaml"
     out.write_text(compose(conf), encoding="utf-8")
-    result = CliRunner().invoke(
-        command, ["--check", "--config-dir", str(conf), "--output", str(out)]
-    )
+    result = invoke("params", ["--check", "--config-dir", str(conf), "--output", str(out)])
     assert result.exit_code == 0, result.output
     assert "matches" in result.output
 
@@ -98,9 +96,7 @@ def test_params_check_fails_with_a_diff_when_stale(tmp_path, conf):
     current = compose(conf)
     out.write_text(current.replace("test_size: 0.2", "test_size: 0.3"), encoding="utf-8")
     before = out.read_bytes()
-    result = CliRunner().invoke(
-        command, ["--check", "--config-dir", str(conf), "--output", str(out)]
-    )
+    result = invoke("params", ["--check", "--config-dir", str(conf), "--output", str(out)])
     assert result.exit_code == 1
     assert "-  test_size: 0.3" in result.stderr
     assert "+  test_size: 0.2" in result.stderr
@@ -110,9 +106,7 @@ def test_params_check_fails_with_a_diff_when_stale(tmp_path, conf):
 
 def test_params_check_fails_when_the_file_is_missing(tmp_path, conf):
     out = tmp_path / "params.yaml"
-    result = CliRunner().invoke(
-        command, ["--check", "--config-dir", str(conf), "--output", str(out)]
-    )
+    result = invoke("params", ["--check", "--config-dir", str(conf), "--output", str(out)])
     assert result.exit_code == 1
     assert "+seed: 42" in result.stderr
     assert not out.exists()
@@ -120,8 +114,8 @@ def test_params_check_fails_when_the_file_is_missing(tmp_path, conf):
 
 def test_print_shows_the_composition_and_writes_nothing(tmp_path):
     out = tmp_path / "params.yaml"
-    result = CliRunner().invoke(
-        command,
+    result = invoke(
+        "params",
         [
             "--print",
             "--config-dir",

@@ -1,4 +1,4 @@
-"""lockstep.metrics: which way is better for each metric."""
+"""lockstep.metric_rules: which way is better for each metric."""
 
 from __future__ import annotations
 

@@ -21,22 +21,8 @@ from lockstep.models import (
     make_estimator,
     make_pipeline,
 )
-from tests.helpers.tiny import DERIVED, data_config, raw_frame
-
-SMALL = {
-    "logistic_regression": {"C": 1.0, "max_iter": 500},
-    "random_forest": {"n_estimators": 5, "max_depth": 3},
-    "hist_gradient_boosting": {"max_iter": 5, "max_depth": 2, "min_samples_leaf": 2},
-}
-
-
-def fitted(family: str, seed: int = 0):
-    cfg = data_config()
-    frame = raw_frame()
-    estimator = make_estimator({"family": family, **SMALL[family]}, seed)
-    pipeline = make_pipeline(cfg, DERIVED, estimator)
-    X = frame.drop(columns=[cfg.target])
-    return pipeline.fit(X, (frame[cfg.target] == "Yes").astype(int)), X
+from tests.helpers.models import SMALL, fitted
+from tests.helpers.tiny import DERIVED, data_config
 
 
 class Shout(TransformerMixin, BaseEstimator):

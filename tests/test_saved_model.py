@@ -2,38 +2,21 @@
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from lockstep.features import derive
-from lockstep.models import FAMILIES, dumps_model, loads_model, make_estimator, make_pipeline
+from lockstep.models import FAMILIES
 from lockstep.stages.train import labels
+from tests.helpers.models import SMALL
+from tests.helpers.models import saved as saved_model
 from tests.helpers.tiny import DERIVED, data_config, raw_frame
-
-SMALL = {
-    "logistic_regression": {"max_iter": 500},
-    "random_forest": {"n_estimators": 10, "max_depth": 3},
-    "hist_gradient_boosting": {"max_iter": 10, "max_depth": 2, "min_samples_leaf": 2},
-}
-
-
-@functools.cache
-def fit(family: str):
-    """The pipeline of ``family`` after a save/load round trip, and its raw rows (no target)."""
-    cfg = data_config()
-    frame = raw_frame()
-    X = frame.drop(columns=[cfg.target])
-    estimator = make_estimator({"family": family, **SMALL[family]}, seed=1)
-    model = make_pipeline(cfg, DERIVED, estimator).fit(X, labels(frame, cfg))
-    return loads_model(dumps_model(model)), X
 
 
 @pytest.fixture(params=sorted(FAMILIES))
 def saved(request):
-    return (request.param, *fit(request.param))
+    return (request.param, *saved_model(request.param))
 
 
 def test_every_family_has_a_small_config():
@@ -84,7 +67,7 @@ def test_scoring_rows_missing_a_column_fails(saved):
 
 
 def test_month_to_month_contract_raises_churn_probability_in_the_linear_model():
-    model, X = fit("logistic_regression")
+    model, X = saved_model("logistic_regression")
     m2m = model.predict_proba(X.assign(contract="Month-to-month"))[:, 1]
     two_year = model.predict_proba(X.assign(contract="Two year"))[:, 1]
     assert (m2m > two_year).all()

@@ -8,6 +8,7 @@ import os
 import click
 
 from . import __version__
+from .errors import LockstepError
 
 # name -> ("module:attribute", one-line help); pipeline stages first, in pipeline order.
 COMMANDS = {
@@ -36,7 +37,7 @@ COMMANDS = {
         "Split a metric's change between data, params and code (Shapley).",
     ),
     "comment": ("lockstep.review.comment:command", "Create or update the one sticky PR comment."),
-    "registry": ("lockstep.registry.events:command", "Model versions and stages from Git tags."),
+    "registry": ("lockstep.registry.cli:command", "Model versions and stages from Git tags."),
     "promote": (
         "lockstep.registry.promote:command",
         "Champion/challenger check, then tag a version.",
@@ -45,8 +46,8 @@ COMMANDS = {
         "lockstep.registry.promote:rollback",
         "Assign a stage back to its previous version.",
     ),
-    "model": ("lockstep.registry.fetch:command", "Fetch a registered model by stage or version."),
-    "serve": ("lockstep.serve.app:command", "Serve the promoted model over HTTP (FastAPI)."),
+    "model": ("lockstep.registry.cli:model", "Fetch a registered model by stage or version."),
+    "serve": ("lockstep.serve.cli:command", "Serve the promoted model over HTTP (FastAPI)."),
     "drift": (
         "lockstep.monitor.drift:command",
         "Per-column and score drift of a batch vs reference.",
@@ -95,11 +96,16 @@ class LazyGroup(click.Group):
         return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> object:
-        """Turn an unexpected exception into a one-line error (LOCKSTEP_DEBUG=1 shows it whole)."""
+        """LockstepError becomes click's ``Error: ...``; anything unexpected a one-line error too
+        (LOCKSTEP_DEBUG=1 shows its traceback)."""
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except LockstepError as exc:
+            error = click.ClickException(exc.message)
+            error.exit_code = exc.exit_code
+            raise error from exc
         except Exception as exc:
             if os.environ.get("LOCKSTEP_DEBUG"):
                 raise

@@ -13,10 +13,11 @@ import click
 
 from .errors import LockstepError
 from .io import write_text
+from .paths import CONF_DIR, PARAMS_FILE
 
 
 def compose(
-    config_dir: str | Path = "conf", overrides: tuple[str, ...] = (), config_name: str = "config"
+    config_dir: str | Path = CONF_DIR, overrides: tuple[str, ...] = (), config_name: str = "config"
 ) -> str:
     """Return the YAML text of the composed, resolved config."""
     import yaml
@@ -42,8 +43,8 @@ def compose(
 @click.argument("overrides", nargs=-1)
 @click.option("--check", is_flag=True, help="Exit 1 and show a diff if params.yaml is stale.")
 @click.option("--print", "show", is_flag=True, help="Print the composition; write nothing.")
-@click.option("--config-dir", default="conf", show_default=True)
-@click.option("--output", default="params.yaml", show_default=True)
+@click.option("--config-dir", default=CONF_DIR, show_default=True)
+@click.option("--output", default=PARAMS_FILE, show_default=True)
 def command(
     overrides: tuple[str, ...], check: bool, show: bool, config_dir: str, output: str
 ) -> None:

@@ -1,7 +1,8 @@
 """Reading params.yaml: each stage reads only its own sections into frozen dataclasses.
 
 Unknown keys are rejected with a message naming the key, so a typo in conf/ fails loudly instead
-of silently falling back to a default.
+of silently falling back to a default. Each params dataclass names its section in a ``SECTION``
+class attribute, so ``read_section(TrainParams, params)`` reads ``train``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from typing import Any, TypeVar
 import yaml
 
 from .errors import LockstepError
+from .paths import PARAMS_FILE
 
 T = TypeVar("T")
-PARAMS_FILE = "params.yaml"
 
 
 def load_params(path: str | Path = PARAMS_FILE) -> dict[str, Any]:
@@ -88,6 +89,12 @@ def build(cls: type[T], mapping: Any, where: str) -> T:
         elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
             raise LockstepError(f"{where}: missing required key '{name}'")
     return cls(**kwargs)
+
+
+def read_section(cls: type[T], params: dict[str, Any], path: str | Path = PARAMS_FILE) -> T:
+    """The section a params dataclass names in its ``SECTION`` class attribute, built into it."""
+    name: str = cls.SECTION  # type: ignore[attr-defined]
+    return build(cls, section(params, name, path), name)
 
 
 def load_section(cls: type[T], name: str, path: str | Path = PARAMS_FILE) -> T:

@@ -13,8 +13,9 @@ Specs run in order, so a later spec may use an earlier one's output. ``DerivedFe
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,14 @@ KINDS = {
     "count_equal": ("columns", "value"),
 }
 CATEGORICAL_KINDS = {"bucket"}
+
+
+@dataclass(frozen=True)
+class FeaturizeParams:
+    """The ``featurize`` section: the derived-feature specs, in order."""
+
+    SECTION: ClassVar[str] = "featurize"
+    derived: tuple[dict[str, Any], ...] = field(default_factory=tuple)
 
 
 def check_specs(specs: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:

@@ -14,6 +14,8 @@ import json
 import zipfile
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from sklearn.base import ClassifierMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
@@ -37,6 +39,7 @@ TRUSTED_TYPES = [
     "sklearn.tree._tree.Tree",
 ]
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+DEFAULT_THRESHOLD = 0.5
 
 
 def make_estimator(model: dict[str, Any], seed: int) -> ClassifierMixin:
@@ -59,6 +62,44 @@ def make_estimator(model: dict[str, Any], seed: int) -> ClassifierMixin:
     if "random_state" in accepted and "random_state" not in params:
         params["random_state"] = seed
     return cls(**params)
+
+
+def check_scorer(name: str, where: str) -> None:
+    """Fail with a short message when ``name`` is not a scikit-learn scorer."""
+    from sklearn.metrics import get_scorer_names
+
+    if name not in get_scorer_names():
+        raise LockstepError(
+            f"{where}: '{name}' is not a scikit-learn scorer (e.g. roc_auc, average_precision, "
+            "neg_log_loss, accuracy, f1)"
+        )
+
+
+def labels(frame: pd.DataFrame, data: DataConfig) -> np.ndarray:
+    """1 where the target equals ``data.positive_class``, else 0."""
+    positive = (frame[data.target] == data.positive_class).to_numpy(dtype=int)
+    if not positive.any():
+        seen = sorted(
+            repr(v.item() if hasattr(v, "item") else v)
+            for v in frame[data.target].dropna().unique()
+        )[:5]
+        raise LockstepError(
+            f"data.positive_class {data.positive_class!r} never occurs in '{data.target}' "
+            f"(values: {', '.join(seen)}); quote it in YAML only if the column holds text"
+        )
+    return positive
+
+
+def check_threshold(value: Any, where: str = "evaluate.threshold") -> float:
+    """The decision threshold for the positive label: a number strictly between 0 and 1."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+        raise LockstepError(f"{where} must be between 0 and 1, got {value!r}")
+    return float(value)
+
+
+def threshold(evaluate: dict[str, Any]) -> float:
+    """The threshold the ``evaluate`` section holds (what evaluation and serving score at)."""
+    return check_threshold(evaluate.get("threshold", DEFAULT_THRESHOLD))
 
 
 def make_pipeline(data: DataConfig, derived: list[dict[str, Any]], estimator: Any) -> Pipeline:

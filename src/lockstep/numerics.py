@@ -20,6 +20,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .paths import PARAMS_FILE
+
 AUTO = "auto"
 # What each OpenBLAS kernel family needs from an x86-64 CPU (flags as /proc/cpuinfo spells them).
 KERNEL_FLAGS: dict[str, frozenset[str]] = {
@@ -104,7 +106,7 @@ def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> frozenset[str] | None:
     return None
 
 
-def read_params(path: str | Path = "params.yaml") -> NumericsParams:
+def read_params(path: str | Path = PARAMS_FILE) -> NumericsParams:
     """The ``numerics`` section of ``path``; the defaults when the file or section is absent."""
     from .config import build
 
@@ -122,7 +124,7 @@ def read_params(path: str | Path = "params.yaml") -> NumericsParams:
     return NumericsParams() if section is None else build(NumericsParams, section, "numerics")
 
 
-def pin(params_path: str | Path = "params.yaml", *, warn: bool = True) -> Plan | None:
+def pin(params_path: str | Path = PARAMS_FILE, *, warn: bool = True) -> Plan | None:
     """Pin this process's numerics from params.yaml, before numpy loads; None if too late.
 
     Subprocesses (dvc's stages, joblib workers) inherit the environment, so they are pinned too.

@@ -11,9 +11,9 @@ import io
 from pathlib import Path
 
 from .errors import LockstepError
+from .paths import SCORES_FILE
 from .significance import Scores
 
-SCORES_FILE = "data/scores/test.parquet"
 WORKSPACE = "workspace"
 
 

@@ -1,4 +1,4 @@
-"""lockstep.records: records sent to `lockstep serve`, checked against the data contract."""
+"""lockstep.contract.records: records sent to `lockstep serve`, checked against the contract."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lockstep.contract.pseudonym import pseudonymize
 from lockstep.contract.records import check_records
 from lockstep.contract.schema import build_schema
-from lockstep.stages.ingest import pseudonymize
 from tests.helpers.tiny import data_config, raw_frame
 
 KEY = b"records-test-key"

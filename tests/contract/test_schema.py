@@ -1,4 +1,4 @@
-"""lockstep.schema: the data contract as config, and the pandera schema built from it."""
+"""lockstep.contract.schema: the data contract as config, and the pandera schema from it."""
 
 from __future__ import annotations
 

@@ -136,7 +136,7 @@ def test_a_fresh_clone_with_only_the_remote_reproduces_the_promoted_model(projec
 
 
 def test_registry_names_resolve_the_way_the_registry_does(tmp_path):
-    from lockstep.registry.tags import open_repo
+    from lockstep.gitrepo import open_repo
     from lockstep.reproduce.command import resolve_rev
 
     repo = toy_repo(tmp_path / "repo")

@@ -1,6 +1,6 @@
 """`lockstep serve` for real: uvicorn on 127.0.0.1 and a free port, started and stopped here.
 
-The model is fitted on the tiny data in tests/unit/tiny.py, so no pipeline runs.
+The model is fitted on the tiny data in tests/helpers/tiny.py, so no pipeline runs.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ pytest.importorskip("uvicorn")
 from lockstep.io import write_bytes, write_text
 from lockstep.models import dumps_model
 from tests.conftest import BIN, project_env, run
+from tests.helpers.models import fitted
 from tests.helpers.tiny import params, raw_frame, write_params
-from tests.test_models import fitted
 
 pytestmark = pytest.mark.slow
 FEATURES = json.loads(raw_frame().drop(columns=["churn"]).to_json(orient="records"))

@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 from lockstep.config import build, load_params, section
 from lockstep.errors import LockstepError
 from lockstep.models import dumps_model, make_pipeline
 from lockstep.monitor import stats as drift_stats
-from lockstep.monitor.drift import DriftParams, command, compare, conform
+from lockstep.monitor.drift import DriftParams, compare, conform
+from tests.helpers import cli
 from tests.helpers.tiny import DERIVED, M2M, NO, ONE, TWO, YES, data_config, params, write_params
 
 CFG = DriftParams()
@@ -158,7 +158,7 @@ def files(tmp_path: Path, reference: pd.DataFrame) -> Path:
 
 def invoke(folder: Path, *args: str):
     base = ["--reference", str(folder / "ref.parquet"), "--params", str(folder / "params.yaml")]
-    return CliRunner().invoke(command, [*base, "--output", str(folder / "drift.json"), *args])
+    return cli.invoke("drift", [*base, "--output", str(folder / "drift.json"), *args])
 
 
 def test_cli_is_deterministic_and_fails_on_drift(files):

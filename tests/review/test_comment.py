@@ -9,11 +9,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from click.testing import CliRunner
 
 from lockstep.errors import LockstepError
-from lockstep.review.comment import LIMIT, MARKER, command, find_sticky, truncate, with_marker
+from lockstep.review.comment import LIMIT, MARKER, find_sticky, truncate, with_marker
 from lockstep.review.github import Client, GitHubError, next_link, retry_after
+from tests.helpers.cli import invoke
 
 REPO = "acme/churn"
 
@@ -112,7 +112,7 @@ def post(github: FakeGitHub, tmp_path, body: str = "## report\n", *extra: str, t
     report = tmp_path / "report.md"
     report.write_text(body, encoding="utf-8")
     args = [str(report), "--pr", "7", "--repo", REPO, "--api-url", github.url, "--backoff", "0"]
-    return CliRunner().invoke(command, [*args, *extra], env={"GITHUB_TOKEN": token})
+    return invoke("comment", [*args, *extra], env={"GITHUB_TOKEN": token})
 
 
 def test_creates_when_none_then_updates_the_same_comment(github, tmp_path):

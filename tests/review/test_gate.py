@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 
 from lockstep.errors import LockstepError
+from lockstep.paths import METRICS_FILE
 from lockstep.review import gate, revisions
 from lockstep.review.revisions import Snapshot
+from tests.helpers.cli import invoke
 
 DIRECTIONS = {"roc_auc": "higher", "log_loss": "lower"}
 PARAMS = {
@@ -67,13 +68,10 @@ def test_config_errors_name_the_key():
 def test_command_exit_code(monkeypatch, head, code, text):
     def fake_load(revs, root=".", files=()):
         values = {"main": 0.8, "workspace": head}
-        return {
-            r: Snapshot(r, r, {revisions.METRICS_FILE: {"roc_auc": values[r]}}, PARAMS)
-            for r in revs
-        }
+        return {r: Snapshot(r, r, {METRICS_FILE: {"roc_auc": values[r]}}, PARAMS) for r in revs}
 
     monkeypatch.setattr(revisions, "load", fake_load)
-    result = CliRunner().invoke(gate.command, ["--base", "main"])
+    result = invoke("gate", ["--base", "main"])
     assert result.exit_code == code
     assert text in result.output and "roc_auc" in result.output
 
@@ -89,6 +87,6 @@ def test_unreadable_base_metrics_fail_the_gate_instead_of_passing(monkeypatch):
         "workspace": Snapshot("workspace", "workspace", metrics=head_metrics, params=params),
     }
     monkeypatch.setattr(revisions, "load", lambda revs, files=(): snaps)
-    result = CliRunner().invoke(gate.command, ["--base", "main"])
+    result = invoke("gate", ["--base", "main"])
     assert result.exit_code == 1
     assert "no readable reports/metrics.json" in result.output

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from lockstep.paths import INGEST_FILE, METRICS_FILE, PLOT_FILES, VALIDATION_FILE
 from lockstep.review import charts, report
 from lockstep.review.diffs import fmt_change, fmt_value, metric_rows, param_changes
 from lockstep.review.revisions import (
-    INGEST_FILE,
-    METRICS_FILE,
-    PLOT_FILES,
-    VALIDATION_FILE,
     Snapshot,
     stale_stages,
 )

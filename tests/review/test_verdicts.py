@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from lockstep.paired import Comparison
+from lockstep.paths import CV_FILE, METRICS_FILE
 from lockstep.review import report
 from lockstep.review.diffs import param_changes
-from lockstep.review.revisions import CV_FILE, METRICS_FILE, Snapshot
+from lockstep.review.revisions import Snapshot
 from lockstep.review.verdicts import Review, cv_table, headline_counts, param_rows, verdict_table
 
 WAYS = {"roc_auc": "higher", "log_loss": "lower", "accuracy": "higher"}

@@ -1,9 +1,8 @@
-"""lockstep.serve: the HTTP contract through FastAPI's TestClient, on a model fitted here."""
+"""lockstep.serve.app: the HTTP contract through FastAPI's TestClient, on a model fitted here."""
 
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
 import pytest
@@ -11,15 +10,13 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("prometheus_client")
 
-from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from lockstep.models import dumps_model
-from lockstep.serve.app import command, create_app
-from lockstep.serve.predlog import PredictionLog
-from lockstep.serve.sources import DirSource, StageSource, route
+from lockstep.serve.app import create_app
+from lockstep.serve.sources import DirSource
+from tests.helpers.models import fitted
 from tests.helpers.tiny import params, raw_frame, write_params
-from tests.test_models import fitted
 
 
 def model_dir(folder: Path, version: str, family: str = "logistic_regression") -> Path:
@@ -186,13 +183,6 @@ def test_canary_gets_its_share_deterministically_and_is_labelled(setup):
     assert {r["model"] for r in logged(setup["logs"])} == {"prod", "canary"}
 
 
-def test_route_is_keyed_and_respects_the_bounds():
-    assert not any(route(str(i).encode(), 0.0, 1) for i in range(100))
-    assert all(route(str(i).encode(), 1.0, 1) for i in range(100))
-    picks = [route(str(i).encode(), 0.5, 1) for i in range(100)]
-    assert picks != [route(str(i).encode(), 0.5, 2) for i in range(100)]
-
-
 def test_reload_swaps_in_a_new_version_and_a_failed_reload_keeps_the_old(client, setup):
     model_dir(Path(setup["prod"].path), "v2.0.0")
     assert client.post("/reload").json()["prod"] == "v2.0.0"
@@ -201,66 +191,6 @@ def test_reload_swaps_in_a_new_version_and_a_failed_reload_keeps_the_old(client,
     response = client.post("/reload")
     assert response.status_code == 503 and "still serving" in response.json()["detail"]
     assert client.get("/model").json()["version"] == "v2.0.0"
-
-
-def test_prediction_log_rotates_by_size_without_losing_or_mixing_lines(tmp_path):
-    log = PredictionLog(str(tmp_path), max_bytes=2_000, backups=50)
-
-    def writer(k: int) -> None:
-        for i in range(50):
-            log.write([{"writer": k, "i": i, "pad": "x" * 40}] * 2)
-
-    threads = [threading.Thread(target=writer, args=(k,)) for k in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    log.close()
-    files = sorted(tmp_path.glob("predictions*.jsonl"))
-    assert len(files) > 2 and (tmp_path / "predictions.1.jsonl").exists()
-    lines = [json.loads(line) for f in files for line in f.read_text().splitlines()]
-    assert len(lines) == 8 * 50 * 2
-    assert all(f.stat().st_size < 2_000 + 200 for f in files)
-
-
-def test_prediction_log_keeps_only_the_configured_backups(tmp_path):
-    log = PredictionLog(str(tmp_path), max_bytes=100, backups=2)
-    for i in range(20):
-        log.write([{"i": i, "pad": "x" * 100}])
-    names = sorted(p.name for p in tmp_path.glob("predictions*.jsonl"))
-    assert names == ["predictions.1.jsonl", "predictions.2.jsonl"]
-    assert json.loads((tmp_path / "predictions.1.jsonl").read_text())["i"] == 19
-
-
-def test_stage_source_loads_through_the_registry(tmp_path, monkeypatch):
-    import git
-
-    from lockstep.registry import fetch as model_get
-
-    for var in ("GIT_AUTHOR", "GIT_COMMITTER"):  # hosted runners have no global git identity
-        monkeypatch.setenv(f"{var}_NAME", "lockstep tests")
-        monkeypatch.setenv(f"{var}_EMAIL", "tests@lockstep.invalid")
-    repo = git.Repo.init(tmp_path)
-    write_params(tmp_path / "params.yaml", {**params(), "promote": {"artifact": "churn-model"}})
-    (tmp_path / "reports").mkdir()
-    (tmp_path / "reports" / "metrics.json").write_text('{"roc_auc": 0.8}')
-    repo.index.add(["params.yaml", "reports/metrics.json"])
-    commit = repo.index.commit("model").hexsha
-    repo.create_tag("churn-model@v0.1.0", ref=commit, message="register")
-    repo.create_tag("churn-model#prod#1", ref=commit, message="assign")
-    data = dumps_model(fitted("logistic_regression")[0])
-    monkeypatch.setattr(model_get, "read_model", lambda root, rev: data)
-    loaded = StageSource("prod", repo=str(tmp_path)).load()
-    assert loaded.info["version"] == "v0.1.0" and loaded.info["commit"] == commit
-    assert loaded.info["metrics"] == {"roc_auc": 0.8} and loaded.threshold == 0.5
-    assert StageSource("prod", repo=str(tmp_path)).load().info["stage"] == "prod"
-
-
-def test_command_needs_exactly_one_model_source():
-    result = CliRunner().invoke(command, [])
-    assert result.exit_code != 0 and "exactly one of --stage or --model" in result.output
-    result = CliRunner().invoke(command, ["--stage", "prod", "--model", "m"])
-    assert result.exit_code != 0
 
 
 def test_values_the_schema_coerces_are_still_accepted(client):
@@ -290,24 +220,6 @@ def test_odd_values_give_422_not_500(client, change):
     )
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["record"] in (0, None)
-
-
-def test_serve_exits_at_once_when_there_is_nothing_to_serve(tmp_path, monkeypatch):
-    import subprocess
-
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    monkeypatch.chdir(repo)
-    started = []
-    monkeypatch.setattr("uvicorn.run", lambda *a, **k: started.append(a))
-    no_version = CliRunner().invoke(command, ["--stage", "nope", "--artifact", "churn-model"])
-    assert no_version.exit_code == 1
-    assert "no version of churn-model is in stage 'nope'" in no_version.output
-    no_folder = CliRunner().invoke(command, ["--model", str(tmp_path / "missing")])
-    assert no_folder.exit_code == 1
-    assert "model.skops not found: nothing to serve" in no_folder.output
-    assert started == []  # the server never started
 
 
 def test_the_prediction_log_reads_back_as_a_drift_batch(client, setup):

@@ -1,4 +1,4 @@
-"""lockstep.scoring: the array path scores exactly as the saved Pipeline does, for every family."""
+"""lockstep.serve.scoring: the array path scores as the saved Pipeline does, for every family."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from lockstep.contract.records import check_records
 from lockstep.contract.schema import DataConfig, build_schema
 from lockstep.models import dumps_model, loads_model, make_estimator, make_pipeline
 from lockstep.serve.scoring import Scorer
+from tests.helpers.models import SMALL
+from tests.helpers.models import saved as fit
 from tests.helpers.tiny import DERIVED, data_dict, raw_frame
-from tests.test_saved_model import SMALL, fit
 
 
 def batch_of(frame: pd.DataFrame, data: DataConfig):

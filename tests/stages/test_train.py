@@ -1,4 +1,4 @@
-"""lockstep.stages.train: labels and cross-validation metrics."""
+"""lockstep.stages.train (and models.labels): labels and cross-validation metrics."""
 
 from __future__ import annotations
 

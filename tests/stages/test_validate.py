@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
 from lockstep.io import write_parquet
-from lockstep.stages.validate import command, validate
+from lockstep.stages.validate import validate
+from tests.helpers.cli import invoke
 from tests.helpers.tiny import data_config, data_dict, params, raw_frame, write_params
 
 
@@ -61,7 +61,7 @@ def workdir(tmp_path, monkeypatch):
 
 def test_command_writes_validated_rows_and_report(workdir):
     write_parquet(workdir / "data/raw/tiny.parquet", raw_frame())
-    result = CliRunner().invoke(command, [])
+    result = invoke("validate", [])
     assert result.exit_code == 0, result.output
     assert (workdir / "data/validated.parquet").exists()
     report = json.loads((workdir / "reports/validation.json").read_text())
@@ -74,7 +74,7 @@ def test_command_exits_1_prints_the_table_and_writes_no_output(workdir):
     frame.loc[7, "contract"] = "Weekly"
     write_parquet(workdir / "data/raw/tiny.parquet", frame)
     validated = workdir / "data/validated.parquet"
-    result = CliRunner().invoke(command, [])
+    result = invoke("validate", [])
     assert result.exit_code == 1
     assert "validation failed" in result.stderr
     lines = result.stderr.splitlines()
@@ -95,7 +95,7 @@ def test_command_leaves_a_previous_validated_output_untouched_on_failure(workdir
     frame = raw_frame()
     frame.loc[0, "customer_id"] = "c02"
     write_parquet(workdir / "data/raw/tiny.parquet", frame)
-    result = CliRunner().invoke(command, [])
+    result = invoke("validate", [])
     assert result.exit_code == 1
     assert "field_uniqueness" in result.stderr
     assert validated.read_bytes() == b"previous"
@@ -104,12 +104,12 @@ def test_command_leaves_a_previous_validated_output_untouched_on_failure(workdir
 def test_command_warns_about_dropped_columns(workdir):
     write_params(workdir / "params.yaml", params(data=data_dict(extra_columns="drop")))
     write_parquet(workdir / "data/raw/tiny.parquet", raw_frame().assign(note="x"))
-    result = CliRunner().invoke(command, [])
+    result = invoke("validate", [])
     assert result.exit_code == 0, result.output
     assert "dropped column 'note'" in result.stderr
 
 
 def test_command_without_input_names_the_missing_file(workdir):
-    result = CliRunner().invoke(command, [])
+    result = invoke("validate", [])
     assert result.exit_code == 1
     assert "data/raw/tiny.parquet does not exist" in result.output

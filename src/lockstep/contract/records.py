@@ -83,7 +83,7 @@ def check_records(
                 {"record": None, "field": None, "message": "the batch breaks the data contract"}
             ]
     if key is not None:
-        from ..stages.ingest import pseudonymize_values
+        from .pseudonym import pseudonymize_values
 
         for name in data.pseudonymize.columns:
             if name in values:

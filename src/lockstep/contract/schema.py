@@ -6,7 +6,7 @@ A user brings their own tabular dataset by writing one YAML file; nothing here i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 import pandera.pandas as pa
@@ -64,6 +64,7 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class DataConfig:
+    SECTION: ClassVar[str] = "data"
     name: str
     source: SourceSpec
     target: str

@@ -12,16 +12,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 import numpy as np
 import pandas as pd
 
-from ..config import build, load_params, section
+from ..config import load_params, read_section
 from ..contract.schema import BOOL_TEXT, DataConfig
 from ..errors import LockstepError
 from ..io import write_json
+from ..options import params_option
+from ..paths import DRIFT_FILE, MODEL_FILE
 from .stats import (
     column_drifted,
     compare_categorical,
@@ -31,11 +33,10 @@ from .stats import (
     summary_table,
 )
 
-DEFAULT_MODEL = "models/model.skops"
-
 
 @dataclass(frozen=True)
 class DriftParams:
+    SECTION: ClassVar[str] = "drift"
     small_sample: int = 1000
     alpha: float = 0.05
     psi_threshold: float = 0.2
@@ -166,14 +167,14 @@ def scores(frame: pd.DataFrame, model: Any, where: str) -> np.ndarray:
 @click.command("drift")
 @click.option("--reference", required=True, help="Reference rows: .parquet, .csv or .jsonl.")
 @click.option("--current", required=True, help="The new batch: .parquet, .csv or .jsonl log.")
-@click.option("--output", default="reports/drift.json", show_default=True)
+@click.option("--output", default=DRIFT_FILE, show_default=True)
 @click.option(
     "--model",
     "model_path",
     default=None,
-    help=f"Score both batches and compare the scores (e.g. {DEFAULT_MODEL}); logged scores win.",
+    help=f"Score both batches and compare the scores (e.g. {MODEL_FILE}); logged scores win.",
 )
-@click.option("--params", "params_path", default="params.yaml", show_default=True)
+@params_option()
 @click.option("--fail-on-drift", is_flag=True, help="Exit 1 when dataset or score drift is found.")
 def command(
     reference: str,
@@ -190,8 +191,8 @@ def command(
     models/model.skops).
     """
     params = load_params(params_path)
-    data = build(DataConfig, section(params, "data"), "data")
-    cfg = build(DriftParams, section(params, "drift"), "drift")
+    data = read_section(DataConfig, params)
+    cfg = read_section(DriftParams, params)
     ref_raw, cur_raw = read_batch(reference, "reference"), read_batch(current, "current")
     ref = conform(ref_raw, data, "reference", reference)
     cur = conform(cur_raw, data, "current", current)
@@ -202,7 +203,7 @@ def command(
         if "score" not in cur_raw.columns or "score" not in ref_raw.columns:
             from ..models import load_model
 
-            model = load_model(model_path or DEFAULT_MODEL)
+            model = load_model(model_path or MODEL_FILE)
         ref_scores = scores(ref_raw.assign(**ref), model, f"reference batch {reference}")
         cur_scores = scores(cur_raw.assign(**cur), model, f"current batch {current}")
         report["score"] = score_drift(ref_scores, cur_scores, cfg)

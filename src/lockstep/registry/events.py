@@ -1,4 +1,4 @@
-"""`lockstep registry`: model versions and stages, read from GTO-format annotated Git tags.
+"""The registry's events: GTO-format annotated Git tags replayed into versions and stages.
 
 Tags (the format GTO, `dvc artifacts` and DVC Studio read):
 
@@ -8,17 +8,20 @@ Tags (the format GTO, `dvc artifacts` and DVC Studio read):
 
 Events are ordered by tagger time (whole seconds) and ties are broken by the counter, never by
 sorting tag names as text. A stage's current version is, as in GTO, the greatest version whose
-latest event in that stage is an assignment. Lightweight tags are ignored, as GTO ignores them.
+latest event in that stage is an assignment. Only annotated tags count (GTO ignores lightweight
+ones): their tagger time and message (the promotion decision) travel with them.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-
-import click
+from pathlib import Path
+from typing import Any
 
 from ..errors import LockstepError
+from ..gitrepo import open_repo, yaml_at
+from ..paths import PARAMS_FILE
 
 REGISTER, DEREGISTER, ASSIGN, UNASSIGN = "register", "deregister", "assign", "unassign"
 _NAME = r"[a-zA-Z0-9](?:[a-zA-Z0-9-/_]*[a-zA-Z0-9])?"
@@ -195,13 +198,38 @@ def rows(registry: Registry) -> list[dict]:
     ]
 
 
-@click.command("registry")
-@click.option("--artifact", default=None, help="Artifact name (default: promote.artifact).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.option("--repo", "repo_path", default=".", show_default=True)
-def command(artifact: str | None, as_json: bool, repo_path: str) -> None:
-    """Model versions and their stages, newest first, from the Git tags alone."""
-    from .tags import load_registry, render
+def read_events(repo: Any) -> list[Event]:
+    """Every annotated registry tag in ``repo`` as an Event (commit, tagger time, message)."""
+    events = []
+    for ref in repo.tags:
+        parsed = parse_tag(ref.name)
+        tag = ref.tag
+        if parsed is None or tag is None:
+            continue
+        events.append(
+            Event(
+                tag=ref.name,
+                artifact=parsed.artifact,
+                action=parsed.action,
+                commit=ref.commit.hexsha,
+                time=int(tag.tagged_date),
+                message=tag.message.strip(),
+                version=parsed.version,
+                stage=parsed.stage,
+                counter=parsed.counter,
+            )
+        )
+    return events
 
-    registry = load_registry(repo_path, artifact)
-    click.echo(render(registry, as_json), nl=False)
+
+def default_artifact(repo: Any) -> str:
+    params = yaml_at(repo, repo.head.commit.hexsha, PARAMS_FILE) or {}
+    name = (params.get("promote") or {}).get("artifact")
+    if not name:
+        raise LockstepError("params.yaml has no promote.artifact: pass --artifact NAME")
+    return str(name)
+
+
+def load_registry(path: str | Path = ".", artifact: str | None = None) -> Registry:
+    repo = open_repo(path)
+    return build(read_events(repo), artifact or default_artifact(repo))

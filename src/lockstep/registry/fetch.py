@@ -1,4 +1,4 @@
-"""`lockstep model get`: materialise a registered model and its model card into a folder.
+"""Fetching a registered model (`lockstep model get`): the model, its card, pins and version.
 
 The version comes from the registry tags (``--stage`` resolves the stage's current version the
 way GTO does, unassignments included; ``dvc artifacts get --stage`` ignores them). The model is
@@ -10,20 +10,15 @@ belongs to), the pinned dependencies at that commit and a version.json, each fil
 from __future__ import annotations
 
 import hashlib
-import json
 import tomllib
 from pathlib import Path
 from typing import Any
 
-import click
-
 from ..errors import LockstepError
+from ..gitrepo import read_at
 from ..io import dumps_json, write_bytes, write_text
+from ..paths import MODEL_CARD, MODEL_FILE, PYPROJECT_FILE
 from .events import Registry, Version
-from .tags import default_artifact, open_repo, read_at, read_events
-
-MODEL_PATH = "models/model.skops"
-CARD_PATH = "reports/model_card.md"
 
 
 def resolve(registry: Registry, stage: str | None, version: str | None) -> Version:
@@ -64,10 +59,10 @@ def read_model(root: str, commit: str) -> bytes:
     import dvc.api
 
     try:
-        return dvc.api.read(MODEL_PATH, repo=root, rev=commit, mode="rb")
+        return dvc.api.read(MODEL_FILE, repo=root, rev=commit, mode="rb")
     except Exception as exc:  # DVC raises many types: missing cache, no remote, bad rev
         raise LockstepError(
-            f"cannot read {MODEL_PATH} at {commit[:12]} through DVC ({exc}): "
+            f"cannot read {MODEL_FILE} at {commit[:12]} through DVC ({exc}): "
             "configure the DVC remote (`dvc remote add -d ...`) or `dvc fetch` that commit"
         ) from exc
 
@@ -87,37 +82,8 @@ def materialise(repo: Any, registry: Registry, found: Version, out: Path) -> dic
     }
     write_bytes(out / "model.skops", data)
     write_text(
-        out / "model_card.md", card_text(read_at(repo, found.commit, CARD_PATH), registry, found)
+        out / "model_card.md", card_text(read_at(repo, found.commit, MODEL_CARD), registry, found)
     )
-    write_text(
-        out / "requirements.txt", requirements(read_at(repo, found.commit, "pyproject.toml"))
-    )
+    write_text(out / "requirements.txt", requirements(read_at(repo, found.commit, PYPROJECT_FILE)))
     write_text(out / "version.json", dumps_json(info))
     return info
-
-
-@click.group("model")
-def command() -> None:
-    """Registered models: fetch one by stage or version."""
-
-
-@command.command("get")
-@click.option("--stage", default=None, help="The stage's current version, e.g. prod.")
-@click.option("--version", "version", default=None, help="A registered version, e.g. v1.2.0.")
-@click.option("-o", "--output", "output", required=True, type=click.Path(file_okay=False))
-@click.option("--artifact", default=None, help="Artifact name (default: promote.artifact).")
-@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
-def get(
-    stage: str | None, version: str | None, output: str, artifact: str | None, as_json: bool
-) -> None:
-    """Write model.skops, model_card.md, requirements.txt and version.json into OUTPUT."""
-    from .events import build
-
-    repo = open_repo(".")
-    registry = build(read_events(repo), artifact or default_artifact(repo))
-    found = resolve(registry, stage, version)
-    info = materialise(repo, registry, found, Path(output))
-    if as_json:
-        click.echo(json.dumps(info, indent=2, sort_keys=True))
-    else:
-        click.echo(f"{registry.artifact} {found.version} ({found.commit[:12]}) -> {output}/")

@@ -1,13 +1,13 @@
 """The promotion policy (params section ``promote``) and the champion/challenger decision.
 
 Pure functions: metrics, params and directions in, a Decision out. "Better" and "worse" come
-from lockstep.metrics, i.e. from the ``metrics`` section of params.yaml.
+from lockstep.metric_rules, i.e. from the ``metrics`` section of params.yaml.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from ..errors import LockstepError
 from ..metric_rules import improvement
@@ -26,6 +26,7 @@ class Refused(LockstepError):
 
 @dataclass(frozen=True)
 class Policy:
+    SECTION: ClassVar[str] = "promote"
     artifact: str = "churn-model"
     primary_metric: str = "roc_auc"
     min_improvement: float = 0.0

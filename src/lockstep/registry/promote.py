@@ -16,18 +16,23 @@ Exit status: 0 done, 3 not promoted (policy refusal, or HEAD already holds the s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ..config import build, load_params, section
+from ..config import load_params, read_section
 from ..errors import LockstepError
+from ..gitrepo import json_at, open_repo, yaml_at
 from ..metric_rules import directions
-from .events import Registry, Version, bump
+from ..options import artifact_option, params_option
+from ..paths import INGEST_FILE, METRICS_FILE, PARAMS_FILE, VALIDATION_FILE
+from .events import Registry, Version, bump, read_events
 from .events import build as build_registry
 from .policy import Decision, Policy, Refused, change_level, decide
-from .tags import create_tag, json_at, next_counter, open_repo, read_events, yaml_at
+from .tags import create_tag, next_counter
 
 STAGES = ("staging", "prod")
 Plan = list[tuple[str, str, str]]  # (tag, commit, message)
@@ -57,14 +62,14 @@ def check_reproduced(repo: Any, params_path: str) -> None:
 
 def snapshot(repo: Any, commit: str) -> dict[str, Any]:
     """What promotion reads at a commit: metrics, validation, params and the ingest record."""
-    metrics = json_at(repo, commit, "reports/metrics.json")
+    metrics = json_at(repo, commit, METRICS_FILE)
     if metrics is None:
         raise LockstepError(f"reports/metrics.json is not committed at {commit[:12]}")
     return {
         "metrics": metrics,
-        "validation": json_at(repo, commit, "reports/validation.json") or {},
-        "params": yaml_at(repo, commit, "params.yaml"),
-        "ingest": json_at(repo, commit, "reports/ingest.json") or {},
+        "validation": json_at(repo, commit, VALIDATION_FILE) or {},
+        "params": yaml_at(repo, commit, PARAMS_FILE),
+        "ingest": json_at(repo, commit, INGEST_FILE) or {},
     }
 
 
@@ -88,10 +93,51 @@ def plan_promotion(
     return plan
 
 
-def new_version(registry: Registry, repo: Any, candidate: dict) -> tuple[str, str]:
+@dataclass
+class Judgement:
+    """What promotion decided about a candidate, and the version it would get."""
+
+    decision: Decision
+    version: str
+    level: str  # the semver change, or "already registered"
+    champion: Version | None
+    policy: Policy
+
+
+Reader = Callable[[str], dict[str, Any]]  # commit -> snapshot()
+
+
+def judge(registry: Registry, stage: str, head: str, params: dict, read: Reader) -> Judgement:
+    """Judge the candidate at ``head`` against ``stage``'s champion; choose its version.
+
+    The champion's rules judge (its ``promote`` policy and metric directions), as the gate judges
+    by the base's: a candidate cannot loosen the bar it is held to. A policy change applies once
+    a version carrying it reigns; with no champion (or one without a policy), ``params`` rule.
+    """
+    existing, champion = registry.at_commit(head), registry.current(stage)
+    if champion is not None and existing is not None and champion.version == existing.version:
+        raise Refused(f"HEAD is {existing.version}, already the {stage} version")
+    candidate = read(head)
+    reigning = read(champion.commit) if champion else None
+    rules = params
+    if reigning and "promote" in (reigning["params"] or {}):
+        rules = reigning["params"]
+    policy = read_section(Policy, rules)
+    passed = bool(candidate["validation"].get("passed"))
+    base = reigning["metrics"] if reigning else None
+    tested = judged_by_intervals(policy, rules, stage, head, champion)
+    decision = decide(policy, directions(rules), candidate["metrics"], base, passed, tested, stage)
+    if existing is not None:
+        version, level = existing.version, "already registered"
+    else:
+        version, level = new_version(registry, read, candidate)
+    return Judgement(decision, version, level, champion, policy)
+
+
+def new_version(registry: Registry, read: Reader, candidate: dict) -> tuple[str, str]:
     """The version to register for the candidate and why (semver bump from what changed)."""
     latest = registry.latest()
-    reference = snapshot(repo, registry.versions[latest].commit) if latest else None
+    reference = read(registry.versions[latest].commit) if latest else None
     level = change_level(
         candidate["params"] or {},
         reference["params"] if reference else None,
@@ -128,53 +174,34 @@ def judged_by_intervals(
 @click.command("promote")
 @click.option("--stage", type=click.Choice(STAGES), required=True)
 @click.option("--dry-run", is_flag=True, help="Decide and show the tags, create none.")
-@click.option("--params", "params_path", default="params.yaml", show_default=True)
+@params_option()
 def command(stage: str, dry_run: bool, params_path: str) -> None:
     """Promote HEAD to STAGE if it beats the stage's champion under the promotion policy."""
     repo = open_repo(".")
     params = load_params(Path(repo.working_tree_dir) / params_path)
-    policy = build(Policy, section(params, "promote"), "promote")
+    artifact = read_section(Policy, params).artifact
     check_reproduced(repo, params_path)
-    registry = build_registry(read_events(repo), policy.artifact)
+    registry = build_registry(read_events(repo), artifact)
     head = repo.head.commit.hexsha
-    existing, champion = registry.at_commit(head), registry.current(stage)
-    if champion is not None and existing is not None and champion.version == existing.version:
-        raise Refused(f"HEAD is {existing.version}, already the {stage} version")
-    candidate = snapshot(repo, head)
-    reigning = snapshot(repo, champion.commit) if champion else None
-    base = reigning["metrics"] if reigning else None
-    # Judge by the champion's rules, as the gate judges by the base's: a candidate cannot
-    # loosen the bar it is held to. A policy change applies once a version carrying it reigns.
-    rules = params
-    if reigning and "promote" in (reigning["params"] or {}):
-        rules = reigning["params"]
-        policy = build(Policy, section(rules, "promote"), "promote")
-    passed = bool(candidate["validation"].get("passed"))
-    evidence = judged_by_intervals(policy, rules, stage, head, champion)
-    decision = decide(
-        policy, directions(rules), candidate["metrics"], base, passed, evidence, stage
-    )
-    if existing is not None:
-        version, level = existing.version, "already registered"
-    else:
-        version, level = new_version(registry, repo, candidate)
+    judged = judge(registry, stage, head, params, lambda commit: snapshot(repo, commit))
+    champion, decision = judged.champion, judged.decision
     title = f"{stage} champion {champion.version}" if champion else f"{stage}: no champion"
-    click.echo(f"candidate {version} ({level}) at {head[:12]} vs {title}")
+    click.echo(f"candidate {judged.version} ({judged.level}) at {head[:12]} vs {title}")
     click.echo("\n".join(f"  {line}" for line in decision.lines))
     if not decision.promote:
         raise Refused(f"not promoted to {stage}: " + "; ".join(decision.reasons))
-    counter = next_counter(repo, policy.artifact)
-    plan = plan_promotion(registry, stage, head, decision, version, champion, counter)
+    counter = next_counter(repo, judged.policy.artifact)
+    plan = plan_promotion(registry, stage, head, decision, judged.version, champion, counter)
     apply_plan(repo, plan, dry_run)
 
 
 @click.command("rollback")
 @click.option("--stage", type=click.Choice(STAGES), required=True)
 @click.option("--dry-run", is_flag=True, help="Show the tags, create none.")
-@click.option("--artifact", default=None, help="Artifact name (default: promote.artifact).")
+@artifact_option
 def rollback(stage: str, dry_run: bool, artifact: str | None) -> None:
     """Assign STAGE back to the version that held it before the current one."""
-    from .tags import default_artifact
+    from .events import default_artifact
 
     repo = open_repo(".")
     name = artifact or default_artifact(repo)

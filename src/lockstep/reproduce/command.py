@@ -34,9 +34,8 @@ def git(args: list[str], cwd: Path) -> str:
 
 def resolve_rev(repo: Any, rev: str) -> str:
     """The commit SHA of a SHA, branch, tag or registry name (artifact@vX.Y.Z, artifact#stage)."""
-    from ..registry.events import ASSIGN, REGISTER, build, parse_tag
+    from ..registry.events import ASSIGN, REGISTER, build, parse_tag, read_events
     from ..registry.fetch import resolve
-    from ..registry.tags import read_events
 
     spec = parse_tag(rev)
     if spec and spec.counter is None and spec.action in (REGISTER, ASSIGN):
@@ -150,7 +149,7 @@ def command(
 
     Exits 0 only when every output matches; otherwise names the first stage whose outputs differ.
     """
-    from ..registry.tags import open_repo, read_at
+    from ..gitrepo import open_repo, read_at
     from .envlock import LOCK_PATH, build_venv
     from .verify import compare, first_mismatch, load_lock, table
 

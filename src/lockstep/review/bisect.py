@@ -12,9 +12,13 @@ taken and the culprit with its changed files grouped as data / params / code.
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import click
 
 from ..errors import LockstepError
 
@@ -71,7 +75,7 @@ class Bisector:
     _cache: dict[str, tuple[float, object]] = field(default_factory=dict)
 
     def committed(self, sha: str) -> float | None:
-        from ..registry.tags import json_at, open_repo
+        from ..gitrepo import json_at, open_repo
 
         values = json_at(open_repo(self.root), sha, METRICS_FILE)
         value = (values or {}).get(self.metric)
@@ -93,8 +97,6 @@ class Bisector:
                     f"{sha[:12]} has no committed {self.metric} in {METRICS_FILE}"
                     f"{' or readable scores' if with_scores else ''} and --no-reproduce is set"
                 )
-            from .bisect_run import reproduce_values
-
             value, scores = reproduce_values(self.root, sha, self.metric, with_scores)
             source = "reproduced"
         self._cache[sha] = (value, scores)
@@ -127,3 +129,24 @@ def subject(root: Path, sha: str) -> str:
     from ..reproduce.command import git
 
     return git(["log", "-1", "--format=%s", sha], root)
+
+
+def reproduce_values(root: Path, sha: str, metric: str, with_scores: bool) -> tuple[float, object]:
+    """Run ``sha``'s pipeline in a temporary worktree (run-cache on); its metric and scores."""
+    from ..reproduce.command import run_env, share_dvc, stream, worktree
+    from ..scores import read_at
+
+    click.echo(f"reproducing {sha[:12]} in a temporary worktree", err=True)
+    with worktree(root, sha, keep=False) as tree:
+        share_dvc(root, tree)
+        status = stream(["dvc", "repro"], tree, run_env(tree, Path(sys.executable).parent))
+        if status != 0:
+            raise LockstepError(f"the pipeline at {sha[:12]} failed (dvc exited {status})")
+        try:
+            values = json.loads((tree / "reports/metrics.json").read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError) as exc:
+            raise LockstepError(f"{sha[:12]}: no readable reports/metrics.json ({exc})") from exc
+        if metric not in values:
+            raise LockstepError(f"{sha[:12]}: reports/metrics.json has no '{metric}'")
+        scores = read_at("workspace", str(tree)) if with_scores else None
+    return float(values[metric]), scores

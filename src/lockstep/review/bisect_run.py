@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import click
@@ -12,29 +10,8 @@ from ..errors import LockstepError
 from .bisect import Bisector, changed_files, first_bad, first_parent_path, subject, summarize, worse
 
 
-def reproduce_values(root: Path, sha: str, metric: str, with_scores: bool) -> tuple[float, object]:
-    """Run ``sha``'s pipeline in a temporary worktree (run-cache on); its metric and scores."""
-    from ..reproduce.command import run_env, share_dvc, stream, worktree
-    from ..scores import read_at
-
-    click.echo(f"reproducing {sha[:12]} in a temporary worktree", err=True)
-    with worktree(root, sha, keep=False) as tree:
-        share_dvc(root, tree)
-        status = stream(["dvc", "repro"], tree, run_env(tree, Path(sys.executable).parent))
-        if status != 0:
-            raise LockstepError(f"the pipeline at {sha[:12]} failed (dvc exited {status})")
-        try:
-            values = json.loads((tree / "reports/metrics.json").read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError) as exc:
-            raise LockstepError(f"{sha[:12]}: no readable reports/metrics.json ({exc})") from exc
-        if metric not in values:
-            raise LockstepError(f"{sha[:12]}: reports/metrics.json has no '{metric}'")
-        scores = read_at("workspace", str(tree)) if with_scores else None
-    return float(values[metric]), scores
-
-
 def policy_at(root: Path, sha: str) -> dict:
-    from ..registry.tags import open_repo, yaml_at
+    from ..gitrepo import open_repo, yaml_at
 
     return yaml_at(open_repo(root), sha, "params.yaml") or {}
 
@@ -89,7 +66,7 @@ def command(
     """Binary-search the first-parent history from GOOD to BAD for the commit that broke METRIC."""
     if threshold is not None and significant:
         raise click.UsageError("--threshold and --significant are exclusive: choose one")
-    from ..registry.tags import open_repo
+    from ..gitrepo import open_repo
 
     root = Path(open_repo(".").working_tree_dir)
     commits = first_parent_path(root, good, bad)

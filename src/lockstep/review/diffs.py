@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import metric_rules
+from ..paths import DRIFT_FILE
 
 DECIMALS = 4
 MISSING = "—"
@@ -135,7 +136,6 @@ def param_changes(base: dict[str, Any], head: dict[str, Any]) -> list[tuple[str,
     return [(k, base.get(k), head.get(k)) for k in keys if base.get(k) != head.get(k)]
 
 
-DRIFT_FILE = "reports/drift.json"
 DRIFT_SUMMARY = ("columns_drifted", "share", "dataset_drift", "score_drift")
 
 

@@ -36,9 +36,9 @@ def run_hybrid(root: Path, base: str, head: str, files: list[str], metric: str):
 
 def corner(root: Path, sha: str, metric: str):
     """A commit's own metric and scores: committed where present, else reproduced."""
-    from ..registry.tags import json_at, open_repo
+    from ..gitrepo import json_at, open_repo
     from ..scores import try_read
-    from .bisect_run import reproduce_values
+    from .bisect import reproduce_values
 
     value = (json_at(open_repo(root), sha, "reports/metrics.json") or {}).get(metric)
     if value is None:
@@ -80,7 +80,7 @@ def intervals(factors, runs, metric: str, rules: dict) -> dict | None:
 @click.option("--metric", default="roc_auc", show_default=True, help="A metric in metrics.json.")
 def command(base: str, head: str, metric: str) -> None:
     """Split METRIC's change from BASE to HEAD between data, params and code (Shapley values)."""
-    from ..registry.tags import open_repo, yaml_at
+    from ..gitrepo import open_repo, yaml_at
     from ..reproduce.command import git
 
     repo = open_repo(".")

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from ..io import write_text
+from ..paths import CV_FILE, INGEST_FILE, PLOT_FILES, VALIDATION_FILE
 from . import charts, gate, gate_modes
 from .diffs import (
     DRIFT_FILE,
@@ -26,7 +27,7 @@ from .diffs import (
     param_changes,
     table,
 )
-from .revisions import CV_FILE, INGEST_FILE, PLOT_FILES, VALIDATION_FILE, WORKSPACE, Snapshot
+from .revisions import WORKSPACE, Snapshot
 from .verdicts import Review, cv_table, headline_counts, param_rows, review_notes, verdict_table
 
 MARKER = "<!-- lockstep:report -->"

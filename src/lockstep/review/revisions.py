@@ -3,7 +3,7 @@
 `lockstep report` and `lockstep gate` compare two snapshots. Metrics and params come from
 ``dvc.repo.Repo.metrics.show`` / ``params.show`` (one call for both revisions); the small JSON
 files kept in Git with ``cache: false`` (validation summary, plot data) are read from the
-revision's Git tree through the same repo object. ``workspace`` means the working tree.
+revision's Git tree through ``lockstep.gitrepo``. ``workspace`` means the working tree.
 """
 
 from __future__ import annotations
@@ -13,14 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import LockstepError
+from ..gitrepo import json_at, open_repo
+from ..paths import INGEST_FILE, METRICS_FILE, PARAMS_FILE, PLOT_FILES, VALIDATION_FILE
 
 WORKSPACE = "workspace"
-METRICS_FILE = "reports/metrics.json"
-CV_FILE = "reports/cv.json"
-INGEST_FILE = "reports/ingest.json"
-VALIDATION_FILE = "reports/validation.json"
-PLOT_FILES = ("reports/plots/roc.json", "reports/plots/precision_recall.json")
-PARAMS_FILE = "params.yaml"
 
 
 @dataclass(frozen=True)
@@ -89,13 +85,13 @@ def _resolve(repo: Any, rev: str) -> str:
         ) from exc
 
 
-def _read_json(repo: Any, rev: str, path: str) -> Any:
+def _read_json(root: str, git_repo: Any, rev: str, path: str) -> Any:
+    """A small JSON file kept in Git, from the working tree or through lockstep.gitrepo."""
+    if rev != WORKSPACE:
+        return json_at(git_repo, rev, path)
     try:
-        if rev == WORKSPACE:
-            with open(f"{repo.root_dir}/{path}", encoding="utf-8") as handle:
-                text = handle.read()
-        else:
-            text = repo.scm.get_fs(rev).read_text(path)
+        with open(f"{root}/{path}", encoding="utf-8") as handle:
+            text = handle.read()
     except (FileNotFoundError, NotADirectoryError):
         return None
     try:
@@ -122,6 +118,7 @@ def load(
         git_revs = sorted({sha for sha in resolved.values() if sha != WORKSPACE})
         metrics = repo.metrics.show(revs=git_revs)
         params = repo.params.show(revs=git_revs)
+        git_repo = open_repo(repo.root_dir) if git_revs and files else None
         snapshots = {}
         for rev, sha in resolved.items():
             label = WORKSPACE if sha == WORKSPACE else sha[:8]
@@ -130,7 +127,7 @@ def load(
                 label=label if rev in (WORKSPACE, sha) else f"{rev} ({label})",
                 metrics=_per_file(metrics, sha),
                 params=_per_file(params, sha).get(PARAMS_FILE, {}),
-                files={path: _read_json(repo, sha, path) for path in files},
+                files={path: _read_json(repo.root_dir, git_repo, sha, path) for path in files},
                 stale=stale_stages(repo.status()) if sha == WORKSPACE else (),
             )
     return snapshots

@@ -1,4 +1,4 @@
-"""`lockstep serve`: score records over HTTP with the registered model (FastAPI + uvicorn).
+"""The HTTP app of `lockstep serve`: score records with the registered model (FastAPI).
 
 Routes: POST /predict (records checked against the training data contract, scored at
 ``evaluate.threshold``), GET /health, /ready, /model, /metrics (Prometheus text), POST /reload
@@ -6,24 +6,25 @@ Routes: POST /predict (records checked against the training data contract, score
 the request body. Every scored record is appended to a size-rotated JSONL prediction log.
 fastapi, uvicorn and prometheus_client are the optional ``serve`` extra, imported on first use.
 
-The parts: ``serving`` (model sources, the loaded pair, the canary split), ``records`` (the data
-contract check), ``scoring`` (the fast path through the fitted pipeline), ``predlog`` (the
-prediction log) and ``serve_metrics`` (Prometheus metrics and request timing).
+The parts: ``sources`` (model sources, the loaded pair, the canary split),
+``lockstep.contract.records`` (the data contract check), ``scoring`` (the fast path through the
+fitted pipeline), ``predlog`` (the prediction log) and ``metrics`` (Prometheus metrics and
+request timing). The `lockstep serve` command is in ``cli``; nothing here imports click.
 """
 
 import json
+import sys
 import threading
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import click
-
 from ..contract.records import check_records
 from ..errors import LockstepError
+from ..paths import PREDICTIONS_DIR
 from .metrics import Measured, new_metrics
 from .predlog import PredictionLog
-from .sources import DirSource, Loaded, StageSource, State, route
+from .sources import Loaded, State, route
 
 # Batches this small are scored on the event loop: handed to a worker thread, they contend with
 # the loop for the GIL, which raised the unpaced single-record p99 from 25 to 31 ms (bench/).
@@ -67,73 +68,96 @@ def create_app(
     canary: Any = None,
     canary_fraction: float = 0.0,
     canary_seed: int = 0,
-    log_dir: str = "reports/predictions",
+    log_dir: str = PREDICTIONS_DIR,
     max_records: int = 1000,
     log_max_bytes: int = 50_000_000,
     pseudonymized: bool = False,
     eager: bool = True,
 ) -> Any:
     """The FastAPI app. ``primary``/``canary`` are model sources (DirSource or StageSource)."""
-    import contextlib
-
-    from fastapi import FastAPI, Request
-    from fastapi.responses import JSONResponse, PlainTextResponse
-    from prometheus_client import generate_latest
-    from starlette.concurrency import run_in_threadpool
+    from fastapi import FastAPI
 
     if not 0 <= canary_fraction <= 1 or (canary_fraction > 0 and canary is None):
         raise LockstepError("--canary-fraction must be in [0, 1] and needs a canary model")
     state = State(primary, canary, canary_fraction, pseudonymized)
     log = PredictionLog(log_dir, max_bytes=log_max_bytes)
     metrics = new_metrics()
-    max_bytes = max_records * 16_384
     if eager:
         state.reload()
+    app = FastAPI(title="lockstep", lifespan=_lifespan(state, log), docs_url=None, redoc_url=None)
+    app.state.lockstep = state
+    _add_predict(app, state, log, metrics, max_records, canary_seed)
+    _add_status(app, state, metrics)
+    return Measured(app, metrics)
+
+
+def _lifespan(state: State, log: PredictionLog) -> Any:
+    """Load the model in the background when it was not loaded up front; close the log at exit."""
+    import contextlib
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Any) -> Any:
         if state.current is None:
-            threading.Thread(target=_try_reload, args=(state,), daemon=True).start()
+            threading.Thread(target=try_reload, args=(state,), daemon=True).start()
         yield
         log.close()
 
-    app = FastAPI(title="lockstep", lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.state.lockstep = state
+    return lifespan
 
-    class Reply(JSONResponse):
-        """JSON with non-ASCII escaped: an error may quote a field name that is not valid UTF-8."""
 
-        def render(self, content: Any) -> bytes:
-            return json.dumps(content, allow_nan=False, separators=(",", ":")).encode()
+def _reply(content: Any, status: int = 200) -> Any:
+    """JSON with non-ASCII escaped: an error may quote a field name that is not valid UTF-8."""
+    from fastapi.responses import Response
 
-    def fail(status: int, detail: str, errors: list | None = None) -> Any:
-        return Reply({"detail": detail, "errors": errors or []}, status_code=status)
+    body = json.dumps(content, allow_nan=False, separators=(",", ":")).encode()
+    return Response(body, status_code=status, media_type="application/json")
+
+
+def _fail(status: int, detail: str, errors: list | None = None) -> Any:
+    return _reply({"detail": detail, "errors": errors or []}, status)
+
+
+async def _records(request: Any, max_records: int) -> tuple[bytes, list] | Any:
+    """(body, records) of a /predict request, or the error reply when it cannot be scored."""
+    max_bytes = max_records * 16_384
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json":
+        return _fail(415, "send the records as application/json")
+    if int(request.headers.get("content-length") or 0) > max_bytes:
+        return _fail(413, f"request body over {max_bytes} bytes")
+    body = await _read_body(request, max_bytes)  # chunked bodies have no length up front
+    if body is None:
+        return _fail(413, f"request body over {max_bytes} bytes")
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError) as exc:  # bad JSON or UTF-8, too many digits or levels
+        return _fail(422, f"body is not valid JSON: {exc}")
+    records = payload.get("records") if isinstance(payload, dict) else None
+    if not isinstance(records, list):
+        return _fail(422, 'body must be a JSON object {"records": [...]}')
+    if not records:
+        return _fail(422, "records is empty: send at least one record")
+    if len(records) > max_records:
+        return _fail(413, f"{len(records)} records; at most {max_records} per request")
+    return body, records
+
+
+def _add_predict(
+    app: Any, state: State, log: PredictionLog, metrics: dict, max_records: int, seed: int
+) -> None:
+    from fastapi import Request
+    from starlette.concurrency import run_in_threadpool
 
     @app.post("/predict")
     async def predict(request: Request) -> Any:
-        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if kind != "application/json":
-            return fail(415, "send the records as application/json")
-        if int(request.headers.get("content-length") or 0) > max_bytes:
-            return fail(413, f"request body over {max_bytes} bytes")
-        body = await _read_body(request, max_bytes)  # chunked bodies have no length up front
-        if body is None:
-            return fail(413, f"request body over {max_bytes} bytes")
-        try:
-            payload = json.loads(body)
-        except (ValueError, RecursionError) as exc:  # bad JSON or UTF-8, too many digits or levels
-            return fail(422, f"body is not valid JSON: {exc}")
-        records = payload.get("records") if isinstance(payload, dict) else None
-        if not isinstance(records, list):
-            return fail(422, 'body must be a JSON object {"records": [...]}')
-        if not records:
-            return fail(422, "records is empty: send at least one record")
-        if len(records) > max_records:
-            return fail(413, f"{len(records)} records; at most {max_records} per request")
+        read = await _records(request, max_records)
+        if not isinstance(read, tuple):
+            return read
+        body, records = read
         current = state.current
         if current is None:
-            return fail(503, "model not loaded yet")
-        use_canary = current[1] is not None and route(body, state.fraction, canary_seed)
+            return _fail(503, "model not loaded yet")
+        use_canary = current[1] is not None and route(body, state.fraction, seed)
         role, loaded = ("canary", current[1]) if use_canary else ("prod", current[0])
         request.scope["lockstep"]["model"] = role
         if len(records) <= INLINE_RECORDS:  # a thread hop costs more than scoring a few rows
@@ -141,12 +165,19 @@ def create_app(
         else:
             result = await run_in_threadpool(_score, loaded, role, records, log)
         if "errors" in result:
-            return fail(422, "some records break the data contract", result["errors"])
+            return _fail(422, "some records break the data contract", result["errors"])
         version = result["version"]
         for p in result["predictions"]:
             metrics["scores"].labels(role, version).observe(p["probability"])
             metrics["predictions"].labels(role, version, str(p["label"])).inc()
-        return Reply(result)  # already plain JSON: skip FastAPI's encoder walk
+        return _reply(result)  # already plain JSON: skip FastAPI's encoder walk
+
+
+def _add_status(app: Any, state: State, metrics: dict) -> None:
+    """GET /health /ready /model /metrics and POST /reload."""
+    from fastapi.responses import PlainTextResponse
+    from prometheus_client import generate_latest
+    from starlette.concurrency import run_in_threadpool
 
     @app.get("/health")
     def health() -> Any:
@@ -155,13 +186,13 @@ def create_app(
     @app.get("/ready")
     def ready() -> Any:
         if state.current is None:
-            return fail(503, state.error or "model not loaded yet")
+            return _fail(503, state.error or "model not loaded yet")
         return {"status": "ready", "version": state.current[0].info["version"]}
 
     @app.get("/model")
     def model() -> Any:
         if state.current is None:
-            return fail(503, state.error or "model not loaded yet")
+            return _fail(503, state.error or "model not loaded yet")
         prod, canary = state.current
         out = {**prod.info, "threshold": prod.threshold}
         if canary is not None:
@@ -179,11 +210,9 @@ def create_app(
     async def reload() -> Any:
         try:
             prod, canary = await run_in_threadpool(state.reload)
-        except click.ClickException as exc:
-            return fail(503, f"reload failed, still serving the previous model: {exc.message}")
+        except LockstepError as exc:
+            return _fail(503, f"reload failed, still serving the previous model: {exc.message}")
         return {"prod": prod.info["version"], "canary": canary.info["version"] if canary else None}
-
-    return Measured(app, metrics)
 
 
 async def _read_body(request: Any, limit: int) -> bytes | None:
@@ -197,89 +226,9 @@ async def _read_body(request: Any, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _try_reload(state: State) -> None:
+def try_reload(state: State) -> None:
+    """Reload, reporting a failure on stderr instead of raising (SIGHUP, background start)."""
     try:
         state.reload()
-    except click.ClickException as exc:
-        click.echo(f"serve: model not loaded: {exc.format_message()}", err=True)
-
-
-@click.command("serve")
-@click.option("--stage", default=None, help="Serve the registry's current version in this stage.")
-@click.option(
-    "--model",
-    "model_dir",
-    default=None,
-    type=click.Path(file_okay=False),
-    help="Serve DIR/model.skops (e.g. a folder from `lockstep model get`).",
-)
-@click.option(
-    "--params",
-    "params_path",
-    default="params.yaml",
-    show_default=True,
-    help="Data contract and threshold for --model / --canary-model.",
-)
-@click.option("--artifact", default=None, help="Artifact name (default: promote.artifact).")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--canary-stage", default=None, help="Send a share of requests to this stage.")
-@click.option(
-    "--canary-model",
-    default=None,
-    type=click.Path(file_okay=False),
-    help="Canary from a folder instead of a stage.",
-)
-@click.option("--canary-fraction", default=0.1, show_default=True, type=float)
-@click.option(
-    "--canary-seed",
-    default=0,
-    show_default=True,
-    type=int,
-    help="Key of the request hash that picks the canary.",
-)
-@click.option("--log-dir", default="reports/predictions", show_default=True)
-@click.option("--log-max-bytes", default=50_000_000, show_default=True, type=int)
-@click.option("--max-records", default=1000, show_default=True, type=int)
-@click.option(
-    "--pseudonymized",
-    is_flag=True,
-    help="Records arrive with ids already pseudonymized: do not hash them again.",
-)
-def command(
-    stage: str | None, model_dir: str | None, params_path: str, artifact: str | None,
-    host: str, port: int, canary_stage: str | None, canary_model: str | None,
-    canary_fraction: float, canary_seed: int, log_dir: str, log_max_bytes: int,
-    max_records: int, pseudonymized: bool,
-) -> None:  # fmt: skip
-    """Serve the promoted model over HTTP: POST /predict, GET /health /ready /model /metrics."""
-    import signal
-
-    try:
-        import uvicorn
-    except ImportError as exc:
-        raise LockstepError("serving needs the serve extra: pip install 'lockstep[serve]'") from exc
-    if bool(stage) == bool(model_dir):
-        raise LockstepError("pass exactly one of --stage or --model")
-    if canary_stage and canary_model:
-        raise LockstepError("pass at most one of --canary-stage or --canary-model")
-    primary = StageSource(stage, artifact) if stage else DirSource(str(model_dir), params_path)
-    canary = None
-    if canary_stage:
-        canary = StageSource(canary_stage, artifact)
-    elif canary_model:
-        canary = DirSource(canary_model, params_path)
-    for source in (primary, canary):
-        if source is not None:
-            source.check()  # a missing stage or folder is an error now, not a 503 forever
-    app = create_app(
-        primary, canary, canary_fraction if canary else 0.0, canary_seed, log_dir,
-        max_records, log_max_bytes, pseudonymized, eager=False,
-    )  # fmt: skip
-    if hasattr(signal, "SIGHUP"):
-        signal.signal(
-            signal.SIGHUP,
-            lambda *_: threading.Thread(target=_try_reload, args=(app.state.lockstep,)).start(),
-        )
-    click.echo(f"serve: {primary.describe()} on http://{host}:{port}", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    except LockstepError as exc:
+        print(f"serve: model not loaded: {exc.message}", file=sys.stderr, flush=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LockstepError
+from ..paths import METRICS_FILE, PARAMS_FILE
 
 
 @dataclass
@@ -41,13 +42,12 @@ class Loaded:
 
 
 def _contract(params: dict[str, Any], where: str) -> tuple[Any, float]:
-    from ..config import build, section
+    from ..config import read_section, section
     from ..contract.schema import DataConfig
-    from ..stages.evaluate import EvaluateParams
+    from ..models import threshold
 
-    data = build(DataConfig, section(params, "data", where), "data")
-    threshold = build(EvaluateParams, section(params, "evaluate", where), "evaluate").threshold
-    return data, threshold
+    data = read_section(DataConfig, params, where)
+    return data, threshold(section(params, "evaluate", where))
 
 
 @dataclass
@@ -55,7 +55,7 @@ class DirSource:
     """A folder holding model.skops (+ version.json, metrics.json); contract from params.yaml."""
 
     path: str
-    params: str = "params.yaml"
+    params: str = PARAMS_FILE
 
     def describe(self) -> str:
         return f"{self.path}/"
@@ -99,9 +99,9 @@ class StageSource:
 
     def _resolve(self) -> tuple[Any, Any, Any]:
         """(repo, registry, version now in the stage); raises when the stage holds none."""
-        from ..registry.events import build
+        from ..gitrepo import open_repo
+        from ..registry.events import build, default_artifact, read_events
         from ..registry.fetch import resolve
-        from ..registry.tags import default_artifact, open_repo, read_events
 
         repo = open_repo(self.repo)
         registry = build(read_events(repo), self.artifact or default_artifact(repo))
@@ -112,9 +112,9 @@ class StageSource:
         self._resolve()
 
     def load(self) -> Loaded:
+        from ..gitrepo import json_at, yaml_at
         from ..models import load_model
         from ..registry.fetch import materialise
-        from ..registry.tags import json_at, yaml_at
 
         repo, registry, found = self._resolve()
         if found.commit in self._cache:  # same version still assigned: keep the loaded one
@@ -122,7 +122,7 @@ class StageSource:
         with tempfile.TemporaryDirectory(prefix="lockstep-serve-") as tmp:
             materialise(repo, registry, found, Path(tmp))
             model = load_model(str(Path(tmp) / "model.skops"))
-        params = yaml_at(repo, found.commit, "params.yaml")
+        params = yaml_at(repo, found.commit, PARAMS_FILE)
         if params is None:
             raise LockstepError(f"no params.yaml at {found.commit[:12]}: no data contract")
         data, threshold = _contract(params, f"params.yaml at {found.commit[:12]}")
@@ -131,7 +131,7 @@ class StageSource:
             "version": found.version,
             "stage": self.stage,
             "commit": found.commit,
-            "metrics": json_at(repo, found.commit, "reports/metrics.json"),
+            "metrics": json_at(repo, found.commit, METRICS_FILE),
         }
         self._cache = {found.commit: Loaded(model, data, threshold, info)}
         return self._cache[found.commit]
@@ -157,23 +157,21 @@ class State:
         self._lock = threading.Lock()
 
     def _prepare(self, loaded: Loaded) -> Loaded:
-        from ..stages.ingest import pseudonym_key
+        from ..contract.pseudonym import pseudonym_key
 
         if not self.pseudonymized and loaded.data.pseudonymize.columns:
             loaded.key = pseudonym_key(loaded.data.pseudonymize)
         return loaded
 
     def reload(self) -> tuple[Loaded, Loaded | None]:
-        import click
-
         with self._lock:
             try:
                 prod = self._prepare(self.primary.load())
                 canary = self._prepare(self.canary.load()) if self.canary else None
             except Exception as exc:
                 self.error = (
-                    exc.format_message()
-                    if isinstance(exc, click.ClickException)
+                    exc.message
+                    if isinstance(exc, LockstepError)
                     else (f"{type(exc).__name__}: {exc}")
                 )
                 raise LockstepError(self.error) from exc

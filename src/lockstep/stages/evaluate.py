@@ -11,7 +11,7 @@ calibration, permutation importance) goes to reports/plots/*.json, declared as D
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import click
 import numpy as np
@@ -20,25 +20,26 @@ from sklearn import metrics as skm
 from sklearn.calibration import calibration_curve
 from sklearn.inspection import permutation_importance
 
-from ..config import build, load_params, section
+from ..config import load_params, read_section
 from ..contract.schema import DataConfig
 from ..errors import LockstepError
 from ..io import read_parquet, rounded, write_json, write_parquet
-from ..models import load_model
-from .train import check_scorer, labels
+from ..models import DEFAULT_THRESHOLD, check_scorer, check_threshold, labels, load_model
+from ..options import params_option
+from ..paths import METRICS_FILE, MODEL_FILE, PLOTS_DIR, SCORES_FILE, TEST_FEATURES
 
 
 @dataclass(frozen=True)
 class EvaluateParams:
+    SECTION: ClassVar[str] = "evaluate"
     seed: int
-    threshold: float = 0.5
+    threshold: float = DEFAULT_THRESHOLD
     calibration_bins: int = 10
     importance_repeats: int = 5
     importance_metric: str = "roc_auc"
 
     def __post_init__(self) -> None:
-        if not 0 < self.threshold < 1:
-            raise LockstepError(f"evaluate.threshold must be between 0 and 1, got {self.threshold}")
+        check_threshold(self.threshold)
         if self.calibration_bins < 2 or self.importance_repeats < 1:
             raise LockstepError(
                 "evaluate.calibration_bins must be at least 2 and importance_repeats at least 1"
@@ -134,8 +135,8 @@ class Scored(NamedTuple):
 def score_test_rows(params_path: str, model_path: str, input_path: str) -> Scored:
     """Load params, the test rows and the model; score the rows (shared with model_card)."""
     params = load_params(params_path)
-    data = build(DataConfig, section(params, "data"), "data")
-    ev = build(EvaluateParams, section(params, "evaluate"), "evaluate")
+    data = read_section(DataConfig, params)
+    ev = read_section(EvaluateParams, params)
     frame = read_parquet(input_path)
     X, y = frame.drop(columns=[data.target]), labels(frame, data)
     model = load_model(model_path)
@@ -143,12 +144,12 @@ def score_test_rows(params_path: str, model_path: str, input_path: str) -> Score
 
 
 @click.command("evaluate")
-@click.option("--params", "params_path", default="params.yaml", show_default=True)
-@click.option("--model", "model_path", default="models/model.skops", show_default=True)
-@click.option("--input", "input_path", default="data/features/test.parquet", show_default=True)
-@click.option("--metrics", default="reports/metrics.json", show_default=True)
-@click.option("--plots-dir", default="reports/plots", show_default=True)
-@click.option("--scores", "scores_path", default="data/scores/test.parquet", show_default=True)
+@params_option()
+@click.option("--model", "model_path", default=MODEL_FILE, show_default=True)
+@click.option("--input", "input_path", default=TEST_FEATURES, show_default=True)
+@click.option("--metrics", default=METRICS_FILE, show_default=True)
+@click.option("--plots-dir", default=PLOTS_DIR, show_default=True)
+@click.option("--scores", "scores_path", default=SCORES_FILE, show_default=True)
 def command(
     params_path: str,
     model_path: str,

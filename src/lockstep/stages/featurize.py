@@ -6,28 +6,22 @@ Row-wise and stateless: the same ``derive`` runs inside the saved model at scori
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 import click
 
-from ..config import build, load_params, section
-from ..features import check_specs, derive
+from ..config import load_params, read_section
+from ..features import FeaturizeParams, check_specs, derive
 from ..io import read_parquet, write_parquet
-
-
-@dataclass(frozen=True)
-class FeaturizeParams:
-    derived: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+from ..options import params_option
+from ..paths import FEATURES_DIR, SPLIT_DIR
 
 
 @click.command("featurize")
-@click.option("--params", "params_path", default="params.yaml", show_default=True)
-@click.option("--input-dir", default="data/split", show_default=True)
-@click.option("--output-dir", default="data/features", show_default=True)
+@params_option()
+@click.option("--input-dir", default=SPLIT_DIR, show_default=True)
+@click.option("--output-dir", default=FEATURES_DIR, show_default=True)
 def command(params_path: str, input_dir: str, output_dir: str) -> None:
     """Add the configured row-wise derived features to both splits."""
-    params = build(FeaturizeParams, section(load_params(params_path), "featurize"), "featurize")
+    params = read_section(FeaturizeParams, load_params(params_path))
     for part in ("train", "test"):
         frame = read_parquet(f"{input_dir}/{part}.parquet")
         check_specs(params.derived, list(frame.columns))

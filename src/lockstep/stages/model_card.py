@@ -14,22 +14,25 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 import numpy as np
 import pandas as pd
 
 from .. import bootstrap
-from ..config import build, section
+from ..config import read_section, section
 from ..contract.schema import DataConfig
 from ..errors import LockstepError
 from ..io import file_hash, write_text
+from ..options import params_option
+from ..paths import INGEST_FILE, MODEL_CARD, MODEL_FILE, TEST_FEATURES
 from .evaluate import score_test_rows, scores
 
 
 @dataclass(frozen=True)
 class ModelCardParams:
+    SECTION: ClassVar[str] = "model_card"
     bootstrap_samples: int = 200
     confidence: float = 0.95
 
@@ -148,17 +151,17 @@ def render(
 
 
 @click.command("model_card")
-@click.option("--params", "params_path", default="params.yaml", show_default=True)
-@click.option("--model", "model_path", default="models/model.skops", show_default=True)
-@click.option("--input", "input_path", default="data/features/test.parquet", show_default=True)
-@click.option("--ingest", "ingest_path", default="reports/ingest.json", show_default=True)
-@click.option("--output", default="reports/model_card.md", show_default=True)
+@params_option()
+@click.option("--model", "model_path", default=MODEL_FILE, show_default=True)
+@click.option("--input", "input_path", default=TEST_FEATURES, show_default=True)
+@click.option("--ingest", "ingest_path", default=INGEST_FILE, show_default=True)
+@click.option("--output", default=MODEL_CARD, show_default=True)
 def command(
     params_path: str, model_path: str, input_path: str, ingest_path: str, output: str
 ) -> None:
     """Write the model card: data, params, metrics with intervals and by slice, lineage."""
     params, data, ev, frame, _, y, _, proba = score_test_rows(params_path, model_path, input_path)
-    card = build(ModelCardParams, section(params, "model_card"), "model_card")
+    card = read_section(ModelCardParams, params)
     with open(ingest_path, encoding="utf-8") as handle:
         ingest = json.load(handle)
     shown = {name: section(params, name) for name in ("model", "train", "evaluate", "split")}

@@ -7,18 +7,22 @@ keep the class balance.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import click
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from ..config import build, load_params, section
+from ..config import load_params, read_section, section
 from ..errors import LockstepError
 from ..io import read_parquet, write_parquet
+from ..options import params_option
+from ..paths import SPLIT_DIR, VALIDATED_DATA
 
 
 @dataclass(frozen=True)
 class SplitParams:
+    SECTION: ClassVar[str] = "split"
     test_size: float
     seed: int
 
@@ -42,13 +46,13 @@ def split(
 
 
 @click.command("split")
-@click.option("--params", "params_path", default="params.yaml", show_default=True)
-@click.option("--input", "input_path", default="data/validated.parquet", show_default=True)
-@click.option("--output-dir", default="data/split", show_default=True)
+@params_option()
+@click.option("--input", "input_path", default=VALIDATED_DATA, show_default=True)
+@click.option("--output-dir", default=SPLIT_DIR, show_default=True)
 def command(params_path: str, input_path: str, output_dir: str) -> None:
     """Stratified train/test split by seed."""
     params = load_params(params_path)
-    split_params = build(SplitParams, section(params, "split"), "split")
+    split_params = read_section(SplitParams, params)
     target = section(params, "data")["target"]
     train, test = split(read_parquet(input_path), target, split_params)
     write_parquet(f"{output_dir}/train.parquet", train)

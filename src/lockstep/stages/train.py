@@ -8,24 +8,27 @@ as metrics; then the whole pipeline is fitted on all training rows and saved as 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold, cross_validate
 
-from ..config import build, load_params, section
+from ..config import load_params, read_section, section
 from ..contract.schema import DataConfig
 from ..errors import LockstepError
+from ..features import FeaturizeParams
 from ..io import read_parquet, rounded, write_bytes, write_json
-from ..models import dumps_model, make_estimator, make_pipeline
+from ..models import check_scorer, dumps_model, labels, make_estimator, make_pipeline
 from ..numerics import check as numerics_check
-from .featurize import FeaturizeParams
+from ..options import params_option
+from ..paths import CV_FILE, MODEL_FILE, TRAIN_FEATURES
 
 
 @dataclass(frozen=True)
 class TrainParams:
+    SECTION: ClassVar[str] = "train"
     seed: int
     cv_folds: int = 5
     cv_metrics: tuple[str, ...] = ("roc_auc",)
@@ -35,32 +38,6 @@ class TrainParams:
             raise LockstepError(f"train.cv_folds must be at least 2, got {self.cv_folds}")
         for metric in self.cv_metrics:
             check_scorer(metric, "train.cv_metrics")
-
-
-def check_scorer(name: str, where: str) -> None:
-    """Fail with a short message when ``name`` is not a scikit-learn scorer."""
-    from sklearn.metrics import get_scorer_names
-
-    if name not in get_scorer_names():
-        raise LockstepError(
-            f"{where}: '{name}' is not a scikit-learn scorer (e.g. roc_auc, average_precision, "
-            "neg_log_loss, accuracy, f1)"
-        )
-
-
-def labels(frame: pd.DataFrame, data: DataConfig) -> np.ndarray:
-    """1 where the target equals ``data.positive_class``, else 0."""
-    positive = (frame[data.target] == data.positive_class).to_numpy(dtype=int)
-    if not positive.any():
-        seen = sorted(
-            repr(v.item() if hasattr(v, "item") else v)
-            for v in frame[data.target].dropna().unique()
-        )[:5]
-        raise LockstepError(
-            f"data.positive_class {data.positive_class!r} never occurs in '{data.target}' "
-            f"(values: {', '.join(seen)}); quote it in YAML only if the column holds text"
-        )
-    return positive
 
 
 def cross_validation(pipeline: Any, X: pd.DataFrame, y: np.ndarray, params: TrainParams) -> dict:
@@ -82,16 +59,16 @@ def cross_validation(pipeline: Any, X: pd.DataFrame, y: np.ndarray, params: Trai
 
 
 @click.command("train")
-@click.option("--params", "params_path", default="params.yaml", show_default=True)
-@click.option("--input", "input_path", default="data/features/train.parquet", show_default=True)
-@click.option("--model", "model_path", default="models/model.skops", show_default=True)
-@click.option("--metrics", default="reports/cv.json", show_default=True)
+@params_option()
+@click.option("--input", "input_path", default=TRAIN_FEATURES, show_default=True)
+@click.option("--model", "model_path", default=MODEL_FILE, show_default=True)
+@click.option("--metrics", default=CV_FILE, show_default=True)
 def command(params_path: str, input_path: str, model_path: str, metrics: str) -> None:
     """Cross-validate, then fit the model pipeline on all training rows and save it."""
     params = load_params(params_path)
-    data = build(DataConfig, section(params, "data"), "data")
-    train_params = build(TrainParams, section(params, "train"), "train")
-    derived = list(build(FeaturizeParams, section(params, "featurize"), "featurize").derived)
+    data = read_section(DataConfig, params)
+    train_params = read_section(TrainParams, params)
+    derived = list(read_section(FeaturizeParams, params).derived)
     frame = read_parquet(input_path)
     X, y = frame.drop(columns=[data.target]), labels(frame, data)
     pipeline = make_pipeline(

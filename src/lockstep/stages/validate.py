@@ -14,10 +14,12 @@ import pandas as pd
 import pandera.errors
 from tabulate import tabulate
 
-from ..config import build, load_params, section
+from ..config import load_params, read_section
 from ..contract.schema import DataConfig, split_extra_columns, summarize_failures, validate_frame
 from ..errors import LockstepError
 from ..io import read_parquet, write_json, write_parquet
+from ..options import params_option
+from ..paths import VALIDATED_DATA, VALIDATION_FILE
 
 
 def validate(frame: pd.DataFrame, cfg: DataConfig) -> tuple[pd.DataFrame | None, dict]:
@@ -37,13 +39,13 @@ def validate(frame: pd.DataFrame, cfg: DataConfig) -> tuple[pd.DataFrame | None,
 
 
 @click.command("validate")
-@click.option("--params", "params_path", default="params.yaml", show_default=True)
+@params_option()
 @click.option("--input", "input_path", default=None, help="Default: data/raw/<data.name>.parquet")
-@click.option("--output", default="data/validated.parquet", show_default=True)
-@click.option("--report", "report_path", default="reports/validation.json", show_default=True)
+@click.option("--output", default=VALIDATED_DATA, show_default=True)
+@click.option("--report", "report_path", default=VALIDATION_FILE, show_default=True)
 def command(params_path: str, input_path: str | None, output: str, report_path: str) -> None:
     """Check raw data against the data contract; stop the pipeline on any failure."""
-    cfg = build(DataConfig, section(load_params(params_path), "data"), "data")
+    cfg = read_section(DataConfig, load_params(params_path))
     input_path = input_path or f"data/raw/{cfg.name}.parquet"
     validated, report = validate(read_parquet(input_path), cfg)
     for column in report["dropped_columns"]:

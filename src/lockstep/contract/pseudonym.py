@@ -1,0 +1,56 @@
+"""Pseudonymization: identifying columns replaced by a keyed hash (HMAC-SHA256, 16 hex digits).
+
+The ingest stage pseudonymizes ``data.pseudonymize.columns`` before anything is written, and
+`lockstep serve` hashes the same columns of incoming records with the same key, so a served id
+matches the stored one. The key comes from the environment variable named by ``key_env`` (or
+``default_key`` for public sample data).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from typing import Any
+
+import pandas as pd
+
+from ..errors import LockstepError
+from .schema import PseudonymSpec
+
+
+def pseudonym_key(spec: PseudonymSpec) -> bytes:
+    key = os.environ.get(spec.key_env) or spec.default_key
+    if not key:
+        raise LockstepError(
+            f"set the environment variable {spec.key_env} to the pseudonymization key "
+            "(or data.pseudonymize.default_key for public sample data)"
+        )
+    return key.encode()
+
+
+def pseudonymize(frame: pd.DataFrame, columns: tuple[str, ...], key: bytes) -> pd.DataFrame:
+    """Replace each listed column by a keyed hash of its text (nulls stay null)."""
+    out = frame.copy()
+    for column in columns:
+        if column not in out.columns:
+            raise LockstepError(f"data.pseudonymize.columns: '{column}' is not in the source")
+        values = out[column]
+        plain = [None if m else v for v, m in zip(values, values.isna().to_numpy(), strict=True)]
+        hashed = pseudonymize_values(plain, key)
+        out[column] = pd.Series(hashed, index=out.index, dtype="str")
+    return out
+
+
+def pseudonymize_values(values: list[Any], key: bytes) -> list[str | None]:
+    """The keyed hash of each value's text; None stays None."""
+    # Key once, copy per value: a callable digestmod keeps Python's own HMAC, whose copy() reuses
+    # the keyed state (1.5-2x faster than hmac.new per value; the digests are the same).
+    keyed = hmac.new(key, digestmod=lambda data=b"": hashlib.sha256(data))
+    return [None if v is None else _hexdigest16(keyed, str(v).encode()) for v in values]
+
+
+def _hexdigest16(keyed: hmac.HMAC, data: bytes) -> str:
+    digest = keyed.copy()
+    digest.update(data)
+    return digest.hexdigest()[:16]

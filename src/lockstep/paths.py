@@ -1,0 +1,35 @@
+"""Where the project keeps things, relative to its root: one name per path.
+
+The pipeline's paths here are also written in dvc.yaml (DVC reads that file, not this one);
+a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+CONF_DIR = "conf"
+PARAMS_FILE = "params.yaml"
+LOCK_FILE = "requirements.lock"
+PYPROJECT_FILE = "pyproject.toml"
+
+VALIDATED_DATA = "data/validated.parquet"
+SPLIT_DIR = "data/split"
+FEATURES_DIR = "data/features"
+TRAIN_FEATURES = f"{FEATURES_DIR}/train.parquet"
+TEST_FEATURES = f"{FEATURES_DIR}/test.parquet"
+MODEL_FILE = "models/model.skops"
+SCORES_FILE = "data/scores/test.parquet"  # evaluate: id, label, probability of each test row
+
+INGEST_FILE = "reports/ingest.json"
+VALIDATION_FILE = "reports/validation.json"
+CV_FILE = "reports/cv.json"
+METRICS_FILE = "reports/metrics.json"
+PLOTS_DIR = "reports/plots"
+PLOT_FILES = (f"{PLOTS_DIR}/roc.json", f"{PLOTS_DIR}/precision_recall.json")
+MODEL_CARD = "reports/model_card.md"
+DRIFT_FILE = "reports/drift.json"
+PREDICTIONS_DIR = "reports/predictions"
+
+
+def raw_data(name: str) -> str:
+    """The ingest stage's output for dataset ``name`` (``data/raw/${data.name}.parquet``)."""
+    return f"data/raw/{name}.parquet"
