@@ -19,6 +19,7 @@ from lockstep.features import FeaturizeParams, check_specs
 from lockstep.models import FAMILIES, make_estimator, make_pipeline, threshold
 from lockstep.monitor.drift import DriftParams
 from lockstep.registry.policy import Policy
+from lockstep.reproduce.verdicts import Tolerances
 from lockstep.review.gate import tolerances
 from lockstep.stages.evaluate import EvaluateParams
 from lockstep.stages.model_card import ModelCardParams
@@ -40,7 +41,7 @@ def test_every_model_and_dataset_option_composes_and_builds(model, data):
     params = yaml.safe_load(compose(CONF, (f"model={model}", f"data={data}")))
     data_cfg = read_section(DataConfig, params)
     build_schema(data_cfg)
-    for cls in (*SECTIONS, Policy, DriftParams):
+    for cls in (*SECTIONS, Policy, DriftParams, Tolerances):
         read_section(cls, params)
     derived = list(read_section(FeaturizeParams, params).derived)
     check_specs(derived, list(data_cfg.columns))

@@ -54,7 +54,7 @@ COMMANDS = {
     ),
     "reproduce": (
         "lockstep.reproduce.command:command",
-        "Re-run a past commit's pipeline in a worktree; verify every hash.",
+        "Re-run a past commit in a worktree; judge every output (--attest records it).",
     ),
 }
 

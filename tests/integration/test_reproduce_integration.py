@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -50,7 +53,7 @@ def cache(repo: Path) -> dict[str, str]:
     return output_hashes(repo, ".dvc/cache")
 
 
-def test_v1_reproduces_from_the_v2_workspace_which_stays_byte_identical(project):
+def test_v1_reproduces_and_is_recorded_from_the_v2_workspace_which_stays_identical(project):
     v1 = run(["git", "rev-parse", "HEAD"], project).stdout.strip()
     config = project / "conf/config.yaml"
     config.write_text(
@@ -61,19 +64,46 @@ def test_v1_reproduces_from_the_v2_workspace_which_stays_byte_identical(project)
     commit_all(project, "v2: another train seed")
     before, cache_before = workspace(project), cache(project)
 
-    result = run(["lockstep", "reproduce", v1[:10]], project)
+    no_global_git = {"GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1"}
+    result = run(["lockstep", "reproduce", v1[:10], "--attest"], project, **no_global_git)
 
     assert "Running stage 'ingest'" in result.stderr and "Running stage 'train'" in result.stderr
     # the environment was compared with v1's lock (it matches, or the differences are listed)
     assert "requirements.lock" in result.stderr and "not checked" not in result.stderr
-    assert "NO" not in result.stdout.split()
+    assert "different" not in result.stdout.split()
     for path in ("models/model.skops", "data/features/train.parquet", "reports/metrics.json"):
         assert path in result.stdout
-    assert "match its dvc.lock" in result.stdout
+    assert "identical to its dvc.lock" in result.stdout
     assert workspace(project) == before
     assert cache_before.items() <= cache(project).items()
     assert run(["git", "status", "--porcelain"], project).stdout == ""
     assert len(run(["git", "worktree", "list"], project).stdout.splitlines()) == 1
+    assert_record(project, v1)
+
+
+def committed_bytes(repo: Path, commit: str, path: str, md5: str) -> bytes:
+    shown = subprocess.run(["git", "show", f"{commit}:{path}"], cwd=repo, capture_output=True)
+    if shown.returncode == 0:
+        return shown.stdout
+    return (repo / ".dvc/cache/files/md5" / md5[:2] / md5[2:]).read_bytes()
+
+
+def assert_record(repo: Path, commit: str) -> None:
+    """The note on ``commit`` names every locked output by the sha256 of its committed bytes."""
+    note = run(["git", "notes", "--ref", "lockstep", "show", commit], repo).stdout
+    statement = json.loads(note)
+    lock = yaml.safe_load(run(["git", "show", f"{commit}:dvc.lock"], repo).stdout)["stages"]
+    locked = {o["path"]: o["md5"] for stage in lock.values() for o in stage.get("outs", [])}
+    assert {s["name"]: s["digest"] for s in statement["subject"]} == {
+        path: {"sha256": hashlib.sha256(committed_bytes(repo, commit, path, md5)).hexdigest(),
+               "md5": md5}
+        for path, md5 in locked.items()
+    }  # fmt: skip
+    predicate = statement["predicate"]
+    assert predicate["commit"] == commit and predicate["verdict"] in ("identical", "equivalent")
+    environment = predicate["environment"]
+    assert environment["cpu"]["architecture"] and environment["python"]["version"]
+    assert environment["packages"]["scikit-learn"] != "not installed"
 
 
 def test_a_nondeterministic_stage_is_named(tmp_path):
@@ -83,8 +113,8 @@ def test_a_nondeterministic_stage_is_named(tmp_path):
 
     assert result.returncode == 1
     assert "first stage whose outputs differ is 'noise'" in result.stderr
-    rows = {line.split()[0]: line.split()[-1] for line in result.stdout.splitlines()[2:]}
-    assert rows == {"a.txt": "yes", "b.txt": "yes", "noise.bin": "NO"}
+    rows = {line.split()[0]: line.split()[1] for line in result.stdout.splitlines()[2:]}
+    assert rows == {"a.txt": "identical", "b.txt": "identical", "noise.bin": "different"}
 
 
 def test_a_corrupted_cache_object_is_detected_and_a_full_run_repairs_it(tmp_path):
@@ -129,7 +159,7 @@ def test_a_fresh_clone_with_only_the_remote_reproduces_the_promoted_model(projec
 
     result = run(["lockstep", "reproduce", "--checkout-only", "--pull", "churn-model#prod"], clone)
 
-    assert f"({sha[:12]})" in result.stdout and "NO" not in result.stdout.split()
+    assert f"({sha[:12]})" in result.stdout and "different" not in result.stdout.split()
     assert "models/model.skops" in result.stdout
     assert not (clone / "models").exists()
     assert run(["git", "status", "--porcelain"], clone).stdout == ""

@@ -13,6 +13,7 @@ from ..gitrepo import open_repo
 from ..options import artifact_option
 from .events import Registry, build, default_artifact, load_registry, read_events, rows
 from .fetch import materialise, resolve
+from .notes import records
 
 
 def _when(seconds: int) -> str:
@@ -34,9 +35,12 @@ def history(registry: Registry) -> list[dict[str, Any]]:
     return out
 
 
-def render(registry: Registry, as_json: bool) -> str:
-    """The registry as JSON or as a table (versions newest first, then current stages)."""
-    table = rows(registry)
+def render(registry: Registry, as_json: bool, records: dict[str, str] | None = None) -> str:
+    """The registry as JSON or as a table (versions newest first, then current stages).
+
+    ``records``: commit -> reproduction record summary (``lockstep reproduce --attest``)."""
+    records = records or {}
+    table = [{**r, "reproduced": records.get(r["commit"])} for r in rows(registry)]
     stages = {s: c.version for s in registry.stages() if (c := registry.current(s))}
     if as_json:
         body = {
@@ -50,8 +54,12 @@ def render(registry: Registry, as_json: bool) -> str:
 
     if not table:
         return f"{registry.artifact}: no versions registered yet\n"
-    data = [[r["version"], _stages(r), r["commit"][:7], _when(r["created_at"])] for r in table]
-    out = tabulate(data, headers=["version", "stages", "commit", "registered (UTC)"])
+    data = [
+        [r["version"], _stages(r), r["commit"][:7], _when(r["created_at"]), r["reproduced"] or "-"]
+        for r in table
+    ]
+    headers = ["version", "stages", "commit", "registered (UTC)", "reproduced"]
+    out = tabulate(data, headers=headers)
     summary = ", ".join(f"{s}: {v}" for s, v in sorted(stages.items())) or "no stage assigned"
     return f"{registry.artifact} ({summary})\n{out}\n"
 
@@ -61,9 +69,14 @@ def render(registry: Registry, as_json: bool) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--repo", "repo_path", default=".", show_default=True)
 def command(artifact: str | None, as_json: bool, repo_path: str) -> None:
-    """Model versions and their stages, newest first, from the Git tags alone."""
+    """Model versions and their stages, newest first, from the Git tags alone.
+
+    The `reproduced` column is the verdict of the reproduction record on the version's commit
+    (`lockstep reproduce REV --attest`, a note in refs/notes/lockstep), or '-' when none exists.
+    """
     registry = load_registry(repo_path, artifact)
-    click.echo(render(registry, as_json), nl=False)
+    root = Path(open_repo(repo_path).working_tree_dir)
+    click.echo(render(registry, as_json, records(root)), nl=False)
 
 
 @click.group("model")

@@ -1,11 +1,13 @@
-"""`lockstep reproduce REV`: re-run a past commit's pipeline in a worktree, verify every hash.
+"""`lockstep reproduce REV`: re-run a past commit's pipeline in a worktree, judge every output.
 
 REV is a SHA, branch or tag, or a registry name (``churn-model@v1.0.0``, ``churn-model#prod``)
 resolved by the registry's own rules. The pipeline runs in a detached ``git worktree`` in a temp
 folder, never in the user's workspace; that worktree shares this repository's DVC cache and
 remotes through its ``.dvc/config.local``. Stages run with ``--force --no-run-cache`` (the run
 cache would restore outputs instead of computing them) and REV's own code on ``PYTHONPATH``. Every
-output is then hashed from its bytes and compared with REV's dvc.lock.
+output is then hashed from its bytes and compared with REV's dvc.lock; one whose bytes differ is
+judged identical/equivalent/different by meaning (``verdicts``, tolerances from the workspace's
+``reproduce`` params). ``--attest`` stores the outcome as an in-toto record (``attest``).
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def worktree(root: Path, sha: str, keep: bool) -> Iterator[Path]:
             git(["worktree", "remove", "--force", str(path)], root)
 
 
-def share_dvc(root: Path, tree: Path) -> None:
+def share_dvc(root: Path, tree: Path) -> Path:
     """Point the worktree at this repository's cache and remotes (absolute paths, config.local)."""
     from dvc.config import Config
 
@@ -87,6 +89,7 @@ def share_dvc(root: Path, tree: Path) -> None:
         }
         if merged["core"].get("remote"):
             conf["core"]["remote"] = merged["core"]["remote"]
+    return Path(cache)
 
 
 def stream(command: list[str], cwd: Path, env: dict[str, str]) -> int:
@@ -100,10 +103,13 @@ def stream(command: list[str], cwd: Path, env: dict[str, str]) -> int:
     return proc.wait()
 
 
-def dvc_command(checkout_only: bool, pull: bool) -> list[str]:
+def dvc_commands(checkout_only: bool, pull: bool) -> list[list[str]]:
+    """What runs in the worktree; with ``pull``, the committed outputs are fetched first so
+    that outputs whose bytes differ can be compared with them."""
     if checkout_only:
-        return ["dvc", "pull" if pull else "checkout"]
-    return ["dvc", "repro", "--force", "--no-run-cache", *(["--pull"] if pull else [])]
+        return [["dvc", "pull" if pull else "checkout"]]
+    repro = ["dvc", "repro", "--force", "--no-run-cache"]
+    return [["dvc", "fetch"], [*repro, "--pull"]] if pull else [repro]
 
 
 def run_env(tree: Path, bin_dir: Path) -> dict[str, str]:
@@ -116,23 +122,57 @@ def run_env(tree: Path, bin_dir: Path) -> dict[str, str]:
     return env
 
 
-def check_env(lock: bytes | None, strict: bool) -> None:
-    from .envlock import LOCK_PATH, differences, parse_lock
+def tolerances(root: Path) -> Any:
+    """The ``reproduce`` section of the workspace's params.yaml (defaults when it has none)."""
+    from ..config import load_params, read_section
+    from .verdicts import Tolerances
 
-    if lock is None:
-        click.echo(f"note: no {LOCK_PATH} at this commit; the environment is not checked", err=True)
-        return
-    diff = differences(parse_lock(lock.decode("utf-8")))
-    if not diff:
-        click.echo(f"environment: matches {LOCK_PATH}", err=True)
-        return
-    from tabulate import tabulate
+    path = root / "params.yaml"
+    params = load_params(path) if path.exists() else {}
+    if Tolerances.SECTION not in params:
+        return Tolerances()
+    return read_section(Tolerances, params, path)
 
-    rows = tabulate(diff, headers=["package", "locked", "installed"], disable_numparse=True)
-    click.echo(f"environment differs from {LOCK_PATH} at this commit:\n{rows}", err=True)
-    if strict:
-        raise LockstepError("the environment differs from the lock (--strict-env); try --venv")
-    click.echo("(a warning: the hashes decide; --venv runs in the locked environment)", err=True)
+
+def conclude(rows: list[Any], rev: str, sha: str, exact: bool, why: str) -> None:
+    """Exit 0 when every output is identical, or equivalent without --exact; say which."""
+    from .verdicts import EQUIVALENT, IDENTICAL
+    from .verify import first_mismatch
+
+    allowed = (IDENTICAL,) if exact else (IDENTICAL, EQUIVALENT)
+    bad = [r for r in rows if r.outcome not in allowed]
+    same = sum(r.outcome == IDENTICAL for r in rows)
+    if bad:
+        demand = "identical (--exact)" if exact else "identical or equivalent"
+        raise LockstepError(
+            f"{len(bad)} of {len(rows)} outputs of {rev} are not {demand}; the first stage whose "
+            f"outputs differ is '{first_mismatch(rows, allowed)}' ({why})"
+        )
+    if same == len(rows):
+        click.echo(f"all {len(rows)} outputs of {rev} ({sha[:12]}) are identical to its dvc.lock")
+        return
+    click.echo(
+        f"{rev} ({sha[:12]}) reproduces: {same} outputs identical, {len(rows) - same} equivalent "
+        "(other bytes, same meaning within the `reproduce` tolerances; --exact demands bytes)"
+    )
+
+
+def run_pipeline(
+    tree: Path, rev: str, venv_lock: bytes | None, checkout_only: bool, pull: bool
+) -> None:
+    """Run (or restore) the pipeline in ``tree``, in a venv built from ``venv_lock`` if given."""
+    from .envlock import LOCK_PATH, build_venv
+
+    bin_dir = Path(sys.executable).parent
+    if venv_lock is not None and not checkout_only:
+        bin_dir = build_venv(tree / LOCK_PATH, tree, lambda m: click.echo(m, err=True))
+    for step in dvc_commands(checkout_only, pull):
+        status = stream(step, tree, run_env(tree, bin_dir))
+        if status != 0 and not checkout_only:
+            raise LockstepError(
+                f"the pipeline at {rev} failed ({' '.join(step[:2])} exited {status}, output "
+                "above); --keep keeps the worktree to inspect"
+            )
 
 
 @click.command("reproduce")
@@ -142,16 +182,29 @@ def check_env(lock: bytes | None, strict: bool) -> None:
 @click.option("--pull", is_flag=True, help="Fetch missing data from the DVC remote.")
 @click.option("--venv", "use_venv", is_flag=True, help="Run in a venv built from REV's lock.")
 @click.option("--strict-env", is_flag=True, help="Fail when the environment differs from the lock.")
+@click.option("--exact", is_flag=True, help="Demand identical bytes; equivalent is a failure.")
+@click.option("--attest", is_flag=True, help="Record the result as a git note on REV.")
 def command(
-    rev: str, keep: bool, checkout_only: bool, pull: bool, use_venv: bool, strict_env: bool
+    rev: str,
+    keep: bool,
+    checkout_only: bool,
+    pull: bool,
+    use_venv: bool,
+    strict_env: bool,
+    exact: bool,
+    attest: bool,
 ) -> None:
-    """Re-run REV's pipeline in a worktree and compare every output with REV's dvc.lock.
+    """Re-run REV's pipeline in a worktree and judge every output against REV's dvc.lock.
 
-    Exits 0 only when every output matches; otherwise names the first stage whose outputs differ.
+    Each output is identical (same bytes), equivalent (other bytes, same meaning within the
+    tolerances in params.yaml's `reproduce` section) or different. Exits 0 when none is
+    different (with --exact: when all are identical); otherwise names the first stage whose
+    outputs differ. --attest stores an in-toto record on REV under refs/notes/lockstep.
     """
-    from ..gitrepo import open_repo, read_at
-    from .envlock import LOCK_PATH, build_venv
-    from .verify import compare, first_mismatch, load_lock, table
+    from ..gitrepo import open_repo, read_at, yaml_at
+    from .attest import output_entries, record
+    from .envlock import LOCK_PATH, check_env
+    from .verify import cache_lookup, compare, judge, load_lock, model_rows, table
 
     repo = open_repo(".")
     root = Path(repo.working_tree_dir)
@@ -160,35 +213,29 @@ def command(
     if lock_text is None:
         raise LockstepError(f"{rev} ({sha[:12]}) has no dvc.lock: nothing to verify")
     stages = load_lock(lock_text.decode("utf-8"))
+    tol = tolerances(root)
+    target = ((yaml_at(repo, sha, "params.yaml") or {}).get("data") or {}).get("target")
     click.echo(f"reproducing {rev} ({sha[:12]}) in a temporary worktree", err=True)
     env_lock = read_at(repo, sha, LOCK_PATH)
     if not (use_venv or checkout_only):
         check_env(env_lock, strict_env)
+    elif use_venv and not checkout_only and env_lock is None:
+        raise LockstepError(f"--venv: {rev} has no {LOCK_PATH} to build from")
     with worktree(root, sha, keep) as tree:
-        share_dvc(root, tree)
-        bin_dir = Path(sys.executable).parent
-        if use_venv and not checkout_only:
-            if env_lock is None:
-                raise LockstepError(f"--venv: {rev} has no {LOCK_PATH} to build from")
-            bin_dir = build_venv(tree / LOCK_PATH, tree, lambda m: click.echo(m, err=True))
-        status = stream(dvc_command(checkout_only, pull), tree, run_env(tree, bin_dir))
-        if status != 0 and not checkout_only:
-            raise LockstepError(
-                f"the pipeline at {rev} failed (dvc exited {status}, output above); "
-                "--keep keeps the worktree to inspect"
-            )
-        rows = compare(stages, tree)
+        find = cache_lookup(share_dvc(root, tree), lambda path: read_at(repo, sha, path))
+        run_pipeline(tree, rev, env_lock if use_venv else None, checkout_only, pull)
+        rows = judge(
+            compare(stages, tree), tree, find, tol, lambda m: model_rows(stages, m, find, target)
+        )
+        entries = output_entries(rows, tree, find) if attest else []
     click.echo(table(rows), nl=False)
-    bad = [r for r in rows if not r.match]
-    if bad:
-        why = (
-            "restored from the cache: a missing or damaged cache object"
-            if checkout_only
-            else "re-run from inputs that matched: the stage is not deterministic, "
-            "or the environment differs from the one that locked it"
-        )
-        raise LockstepError(
-            f"{len(bad)} of {len(rows)} outputs differ from {rev}'s dvc.lock; the first stage "
-            f"whose outputs differ is '{first_mismatch(rows)}' ({why})"
-        )
-    click.echo(f"all {len(rows)} outputs of {rev} ({sha[:12]}) match its dvc.lock")
+    if attest:
+        mode = "checkout" if checkout_only else "repro"
+        click.echo(record(root, sha, rev, entries, tol, mode, env_lock if use_venv else None))
+    why = (
+        "restored from the cache: a missing or damaged cache object"
+        if checkout_only
+        else "re-run from inputs that matched: the stage is not deterministic, "
+        "or the environment differs from the one that locked it"
+    )
+    conclude(rows, rev, sha, exact, why)

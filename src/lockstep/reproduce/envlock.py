@@ -105,3 +105,22 @@ def build_venv(lock_file: Path, project: Path, echo: Callable[[str], None]) -> P
             )
     done.write_text("ok\n", encoding="utf-8")
     return venv / "bin"
+
+
+def check_env(lock: bytes | None, strict: bool) -> None:
+    """Compare the running interpreter with REV's lock: a warning, or an error when strict."""
+    import click
+    from tabulate import tabulate
+
+    if lock is None:
+        click.echo(f"note: no {LOCK_PATH} at this commit; the environment is not checked", err=True)
+        return
+    diff = differences(parse_lock(lock.decode("utf-8")))
+    if not diff:
+        click.echo(f"environment: matches {LOCK_PATH}", err=True)
+        return
+    rows = tabulate(diff, headers=["package", "locked", "installed"], disable_numparse=True)
+    click.echo(f"environment differs from {LOCK_PATH} at this commit:\n{rows}", err=True)
+    if strict:
+        raise LockstepError("the environment differs from the lock (--strict-env); try --venv")
+    click.echo("(a warning: the verdicts decide; --venv runs in the locked environment)", err=True)

@@ -2,18 +2,22 @@
 
 Hashes are computed here from the files themselves (md5 of the bytes, as DVC 3 records them;
 ``<md5>.dir`` for a folder, as DVC builds it), never taken from DVC's state database, so a file
-restored from a damaged cache object cannot pass for the one that was locked.
+restored from a damaged cache object cannot pass for the one that was locked. An output whose
+bytes differ is then judged (``verdicts``) against the committed bytes, found in Git or the DVC
+cache and trusted only when their md5 is the locked one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ..io import file_hash
+from .verdicts import DIFFERENT, EQUIVALENT, IDENTICAL, Tolerances, Verdict, judge_output
 
 MISSING = "missing"
 
@@ -24,10 +28,17 @@ class Row:
     path: str
     expected: str
     got: str
+    verdict: Verdict | None = None  # None: judged by the hash alone
 
     @property
     def match(self) -> bool:
         return self.expected == self.got
+
+    @property
+    def outcome(self) -> str:
+        if self.verdict is not None:
+            return self.verdict.verdict
+        return IDENTICAL if self.match else DIFFERENT
 
 
 def load_lock(text: str) -> dict[str, Any]:
@@ -86,14 +97,78 @@ def compare(stages: dict[str, Any], root: Path) -> list[Row]:
     ]
 
 
-def first_mismatch(rows: list[Row]) -> str | None:
-    """The first stage (in dependency order) with an output that differs from the lock."""
-    return next((row.stage for row in rows if not row.match), None)
+def first_mismatch(rows: list[Row], allowed: tuple[str, ...] = (IDENTICAL,)) -> str | None:
+    """The first stage (in dependency order) with an output whose outcome is not ``allowed``."""
+    return next((row.stage for row in rows if row.outcome not in allowed), None)
+
+
+Lookup = Callable[[str, str], bytes | None]  # (path, md5) -> the committed bytes, or None
+
+
+def cache_lookup(cache_dir: Path, blob: Callable[[str], bytes | None]) -> Lookup:
+    """Committed bytes from Git (``cache: false`` outputs) or the DVC cache, checked by md5."""
+
+    def find(path: str, md5: str) -> bytes | None:
+        objects = (cache_dir / "files" / "md5" / md5[:2] / md5[2:], cache_dir / md5[:2] / md5[2:])
+        for data in (blob(path), *(o.read_bytes() for o in objects if o.is_file())):
+            if data is not None and hashlib.md5(data, usedforsecurity=False).hexdigest() == md5:
+                return data
+        return None
+
+    return find
+
+
+def model_rows(stages: dict[str, Any], model: str, find: Lookup, target: str | None) -> Any:
+    """The committed feature rows a stage scores ``model`` on (its Parquet deps), or None."""
+    import io
+
+    import pandas as pd
+
+    for name in stage_order(stages):
+        deps = stages[name].get("deps", [])
+        tables = [d for d in deps if str(d.get("path", "")).endswith(".parquet")]
+        if not tables or not any(d.get("path") == model for d in deps):
+            continue
+        data = find(tables[-1]["path"], str(tables[-1].get("md5", "")))
+        if data is not None:
+            frame = pd.read_parquet(io.BytesIO(data))
+            return frame.drop(columns=[target]) if target in frame.columns else frame
+    return None
+
+
+def judge(rows: list[Row], root: Path, find: Lookup, tol: Tolerances, features: Any) -> list[Row]:
+    """Each row with its verdict; only outputs whose bytes differ are opened and compared.
+
+    Rows come in dependency order, so an output that names an upstream output by hash (the
+    model card's lineage) is judged knowing which upstream outputs were equivalent."""
+    out: list[Row] = []
+    renames: dict[str, str] = {}
+    for row in rows:
+        path = root / row.path
+        if row.match or row.expected.endswith(".dir") or not path.is_file():
+            out.append(row)
+            continue
+        committed = find(row.path, row.expected)
+        rows_for = features(row.path) if row.path.endswith(".skops") else None
+        verdict = judge_output(row.path, committed, path.read_bytes(), tol, rows_for, renames)
+        if verdict.verdict == EQUIVALENT:
+            renames[row.expected] = row.got
+        out.append(replace(row, verdict=verdict))
+    return out
+
+
+def _difference(row: Row) -> str:
+    found = row.verdict.max_difference if row.verdict else (0.0 if row.match else None)
+    return "-" if found is None else f"{found:.3g}"
+
+
+def _note(row: Row) -> str:
+    return row.verdict.note if row.verdict else ""
 
 
 def table(rows: list[Row]) -> str:
     from tabulate import tabulate
 
-    body = [[r.path, r.expected, r.got, "yes" if r.match else "NO"] for r in rows]
-    headers = ["output", "expected hash", "got", "match"]
+    body = [[r.path, r.outcome, _difference(r), r.expected[:8], r.got[:8], _note(r)] for r in rows]
+    headers = ["output", "verdict", "max difference", "locked", "got", "note"]
     return tabulate(body, headers=headers, disable_numparse=True) + "\n"
