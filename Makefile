@@ -60,6 +60,7 @@ bench: ## Run the benchmarks in bench/ and print their figures
 	$(BIN)/python bench/scaling.py
 	$(BIN)/python bench/serve.py
 	$(BIN)/python bench/numerics.py
+	$(BIN)/python bench/monitor.py
 	$(BIN)/python bench/verdicts.py
 
 clean: ## Remove caches (keeps .venv, data and the DVC cache)

@@ -227,4 +227,7 @@ def test_paths_module_agrees_with_dvc_yaml():
     ):
         assert path in declared, f"{path} (lockstep.paths) is not an output in dvc.yaml"
     assert paths.DRIFT_FILE in pipeline["metrics"]
+    assert paths.MONITORING_FILE in pipeline["metrics"]
+    plotted = {f for p in pipeline["plots"] for spec in p.values() for f in spec["y"]}
+    assert plotted == set(paths.MONITORING_PLOTS)
     assert pipeline["artifacts"]["churn-model"]["path"] == paths.MODEL_FILE

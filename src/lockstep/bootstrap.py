@@ -90,6 +90,34 @@ def point(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, float]:
     return {name: float(fn(y, p, threshold)) for name, fn in METRICS.items()}
 
 
+def draws(
+    y: np.ndarray,
+    p: np.ndarray,
+    threshold: float,
+    samples: int,
+    seed: int,
+    names: tuple[str, ...] = tuple(METRICS),
+) -> dict[str, np.ndarray]:
+    """Each named metric on ``samples`` seeded resamples of the rows (NaN where undefined)."""
+    rng = np.random.default_rng(seed)
+    out: dict[str, list[float]] = {name: [] for name in names}
+    for _ in range(samples):
+        idx = rng.integers(0, len(y), len(y))
+        for name in names:
+            out[name].append(METRICS[name](y[idx], p[idx], threshold))
+    return {name: np.asarray(values, dtype=float) for name, values in out.items()}
+
+
+def percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
+    """The central ``confidence`` percentile interval of the defined draws (NaN if none)."""
+    arr = values[~np.isnan(values)]
+    if arr.size == 0:
+        return (float("nan"), float("nan"))
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(arr, [tail, 100 - tail])
+    return (float(low), float(high))
+
+
 def intervals(
     y: np.ndarray,
     p: np.ndarray,
@@ -99,20 +127,5 @@ def intervals(
     seed: int,
 ) -> dict[str, tuple[float, float]]:
     """Percentile bootstrap interval of every metric from ``samples`` seeded resamples."""
-    rng = np.random.default_rng(seed)
-    draws: dict[str, list[float]] = {name: [] for name in METRICS}
-    for _ in range(samples):
-        idx = rng.integers(0, len(y), len(y))
-        for name, fn in METRICS.items():
-            draws[name].append(fn(y[idx], p[idx], threshold))
-    tail = (1 - confidence) / 2 * 100
-    out = {}
-    for name, values in draws.items():
-        arr = np.asarray(values, dtype=float)
-        arr = arr[~np.isnan(arr)]
-        if arr.size == 0:
-            out[name] = (float("nan"), float("nan"))
-        else:
-            low, high = np.percentile(arr, [tail, 100 - tail])
-            out[name] = (float(low), float(high))
-    return out
+    drawn = draws(y, p, threshold, samples, seed)
+    return {name: percentile_interval(values, confidence) for name, values in drawn.items()}

@@ -52,6 +52,18 @@ COMMANDS = {
         "lockstep.monitor.drift:command",
         "Per-column and score drift of a batch vs reference.",
     ),
+    "outcomes": (
+        "lockstep.monitor.command:outcomes",
+        "Ground-truth labels: add them to the outcome store, export labelled rows.",
+    ),
+    "monitor": (
+        "lockstep.monitor.command:command",
+        "Live performance, concept drift and A/B verdict from logged predictions + outcomes.",
+    ),
+    "alert": (
+        "lockstep.monitor.alert:command",
+        'Create, update or close the one "lockstep monitor" GitHub issue.',
+    ),
     "reproduce": (
         "lockstep.reproduce.command:command",
         "Re-run a past commit in a worktree; judge every output (--attest records it).",

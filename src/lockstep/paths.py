@@ -28,6 +28,10 @@ PLOT_FILES = (f"{PLOTS_DIR}/roc.json", f"{PLOTS_DIR}/precision_recall.json")
 MODEL_CARD = "reports/model_card.md"
 DRIFT_FILE = "reports/drift.json"
 PREDICTIONS_DIR = "reports/predictions"
+TRAIN_SPLIT = f"{SPLIT_DIR}/train.parquet"
+MONITORING_FILE = "reports/monitoring.json"
+MONITORING_PLOTS = (f"{PLOTS_DIR}/monitoring/performance.json",
+                    f"{PLOTS_DIR}/monitoring/calibration.json")  # fmt: skip
 
 
 def raw_data(name: str) -> str:

@@ -64,3 +64,23 @@ def test_no_champion_uses_floors_and_validation():
 def test_metric_without_direction_is_a_config_error():
     with pytest.raises(LockstepError, match="no direction"):
         decide(Policy(primary_metric="auc"), DIRECTIONS, CHAMPION, CHAMPION, True)
+
+
+def test_live_ab_verdict_is_evidence_and_a_worse_canary_is_refused():
+    from lockstep.registry.policy import Decision, with_ab_evidence
+
+    ab = {
+        "metric": "roc_auc",
+        "prod": 0.84,
+        "canary": 0.80,
+        "difference": -0.04,
+        "interval": [-0.06, -0.02],
+        "p_value": 0.001,
+        "verdict": "worse",
+    }
+    refused = with_ab_evidence(Decision(True, [], []), ab, "monitoring.json")
+    assert not refused.promote and "canary is worse" in refused.reasons[0]
+    kept = with_ab_evidence(Decision(True, [], []), {**ab, "verdict": "indistinguishable"}, "m")
+    assert kept.promote and "indistinguishable ok" in kept.lines[0]
+    unused = with_ab_evidence(Decision(True, [], []), {"verdict": "not enough labels"}, "m")
+    assert unused.promote and "not used" in unused.lines[0]

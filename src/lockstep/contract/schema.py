@@ -79,6 +79,7 @@ class DataConfig:
     slice_columns: tuple[str, ...] = ()  # the model card shows test metrics per value of each
     intended_use: str = ""
     limitations: tuple[str, ...] = ()
+    feedback: str | None = None  # labelled production rows merged in by ingest, when present
 
     def __post_init__(self) -> None:
         where = "data"

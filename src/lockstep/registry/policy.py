@@ -34,6 +34,9 @@ class Policy:
     floors: dict[str, float] = field(default_factory=dict)
     require_validation: bool = True
     model_card: dict[str, Any] = field(default_factory=dict)
+    # A monitoring.json from `lockstep monitor`: its canary A/B verdict becomes evidence, and a
+    # canary judged "worse" than prod is not promoted. None: live evidence is not used.
+    ab_evidence: str | None = None
     # judged by intervals (lockstep.promote_stats)
     mode: str = "tolerance"
     require_significant_gain: tuple[str, ...] = ()
@@ -178,6 +181,24 @@ def decide(
         out.lines.append("no champion in this stage yet: only the absolute floors apply")
     out.promote = not out.reasons
     return out
+
+
+def with_ab_evidence(decision: Decision, ab: dict[str, Any] | None, where: str) -> Decision:
+    """``decision`` with the canary's live A/B verdict added; "worse" refuses the promotion."""
+    if not ab or "difference" not in ab:
+        verdict = (ab or {}).get("verdict", "no canary outcomes")
+        decision.lines.append(f"live A/B ({where}): {verdict}; not used")
+        return decision
+    low, high = ab["interval"]
+    worse = ab["verdict"] == "worse"
+    decision.lines.append(
+        f"live A/B {ab['metric']} ({where}): canary {ab['canary']:.6f} vs prod {ab['prod']:.6f} "
+        f"(difference {ab['difference']:+.6f}, interval {low:+.6f} to {high:+.6f}, "
+        f"p {ab['p_value']:.3g}): {ab['verdict']} {_mark(not worse)}"
+    )
+    if worse:
+        decision.reasons.append(f"live A/B: the canary is worse than prod on {ab['metric']}")
+    return Decision(not decision.reasons, decision.reasons, decision.lines)
 
 
 def change_level(

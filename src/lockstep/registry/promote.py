@@ -31,7 +31,7 @@ from ..options import artifact_option, params_option
 from ..paths import INGEST_FILE, METRICS_FILE, PARAMS_FILE, VALIDATION_FILE
 from .events import Registry, Version, bump, read_events
 from .events import build as build_registry
-from .policy import Decision, Policy, Refused, change_level, decide
+from .policy import Decision, Policy, Refused, change_level, decide, with_ab_evidence
 from .tags import create_tag, next_counter
 
 STAGES = ("staging", "prod")
@@ -71,6 +71,16 @@ def snapshot(repo: Any, commit: str) -> dict[str, Any]:
         "params": yaml_at(repo, commit, PARAMS_FILE),
         "ingest": json_at(repo, commit, INGEST_FILE) or {},
     }
+
+
+def live_ab(path: str) -> dict[str, Any] | None:
+    """The ``ab`` verdict of a monitoring.json written by `lockstep monitor`."""
+    import json
+
+    file = Path(path)
+    if not file.is_file():
+        raise LockstepError(f"promote.ab_evidence: {path} not found (run `lockstep monitor`)")
+    return json.loads(file.read_text(encoding="utf-8")).get("ab")
 
 
 def plan_promotion(
@@ -127,6 +137,8 @@ def judge(registry: Registry, stage: str, head: str, params: dict, read: Reader)
     base = reigning["metrics"] if reigning else None
     tested = judged_by_intervals(policy, rules, stage, head, champion)
     decision = decide(policy, directions(rules), candidate["metrics"], base, passed, tested, stage)
+    if policy.ab_evidence:
+        decision = with_ab_evidence(decision, live_ab(policy.ab_evidence), policy.ab_evidence)
     if existing is not None:
         version, level = existing.version, "already registered"
     else:

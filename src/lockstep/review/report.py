@@ -20,10 +20,12 @@ from . import charts, gate, gate_modes
 from .diffs import (
     DRIFT_FILE,
     MISSING,
+    MONITORING_FILE,
     drift_section,
     fmt_change,
     fmt_value,
     metric_rows,
+    monitoring_section,
     param_changes,
     table,
 )
@@ -214,6 +216,7 @@ def render(
         *validation_section(base.files.get(VALIDATION_FILE), head.files.get(VALIDATION_FILE)),
         "",
         *drift_section(base.metric_file(DRIFT_FILE), head.metric_file(DRIFT_FILE)),
+        *monitoring_section(base.metric_file(MONITORING_FILE), head.metric_file(MONITORING_FILE)),
         "### Curves",
         "",
         *curves_section(base, head),
