@@ -32,11 +32,13 @@ GROUND = {
     "metric_rules",
     "compose",
     "bootstrap",
+    "fairness",
+    "fairness_checks",
     "paired",
     "significance",
     "scores",
 }
-MODEL_LEVEL = {"contract", "features", "models"}
+MODEL_LEVEL = {"contract", "features", "models", "explain"}
 CAPABILITIES = {"review", "registry", "reproduce", "serve", "monitor", "tune"}
 # The modules a saved model or a running server imports: they must work without click.
 CLICK_FREE = (

@@ -6,7 +6,7 @@ same inputs; they exist so that a few hundred resamples take well under a second
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -90,6 +90,13 @@ def point(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, float]:
     return {name: float(fn(y, p, threshold)) for name, fn in METRICS.items()}
 
 
+def resamples(n: int, samples: int, seed: int) -> Iterator[np.ndarray]:
+    """Row indices of ``samples`` seeded bootstrap resamples of ``n`` rows (the card's scheme)."""
+    rng = np.random.default_rng(seed)
+    for _ in range(samples):
+        yield rng.integers(0, n, n)
+
+
 def draws(
     y: np.ndarray,
     p: np.ndarray,
@@ -99,10 +106,8 @@ def draws(
     names: tuple[str, ...] = tuple(METRICS),
 ) -> dict[str, np.ndarray]:
     """Each named metric on ``samples`` seeded resamples of the rows (NaN where undefined)."""
-    rng = np.random.default_rng(seed)
     out: dict[str, list[float]] = {name: [] for name in names}
-    for _ in range(samples):
-        idx = rng.integers(0, len(y), len(y))
+    for idx in resamples(len(y), samples, seed):
         for name in names:
             out[name].append(METRICS[name](y[idx], p[idx], threshold))
     return {name: np.asarray(values, dtype=float) for name, values in out.items()}

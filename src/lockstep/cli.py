@@ -22,6 +22,7 @@ COMMANDS = {
     "featurize": ("lockstep.stages.featurize:command", "Add row-wise derived features."),
     "train": ("lockstep.stages.train:command", "Cross-validate, fit and save the model pipeline."),
     "evaluate": ("lockstep.stages.evaluate:command", "Test-set metrics and plot data."),
+    "fairness": ("lockstep.stages.fairness:command", "Group rates and disparities with intervals."),
     "model_card": ("lockstep.stages.model_card:command", "Write reports/model_card.md."),
     "report": (
         "lockstep.review.report:command",
@@ -71,7 +72,7 @@ COMMANDS = {
 }
 
 # Commands whose outputs depend on the BLAS kernel: they warn when it cannot be pinned.
-NUMERIC_COMMANDS = frozenset({"train", "evaluate", "model_card", "reproduce"})
+NUMERIC_COMMANDS = frozenset({"train", "evaluate", "fairness", "model_card", "reproduce"})
 
 
 def params_option(args: list[str]) -> str:

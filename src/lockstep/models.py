@@ -24,7 +24,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from .contract.schema import DataConfig
 from .errors import LockstepError
-from .features import DerivedFeatures, derived_columns
+from .features import DerivedFeatures, derived_columns, spec_inputs
 
 FAMILIES = {
     "logistic_regression": "sklearn.linear_model:LogisticRegression",
@@ -104,7 +104,11 @@ def threshold(evaluate: dict[str, Any]) -> float:
 
 def make_pipeline(data: DataConfig, derived: list[dict[str, Any]], estimator: Any) -> Pipeline:
     extra_numeric, extra_categorical = derived_columns(derived)
-    excluded = set(data.exclude_features)
+    hidden = set() if data.sensitive_as_features else set(data.sensitive_columns)
+    for spec in derived:  # a feature derived from a hidden sensitive column would carry it in
+        if hidden.intersection(spec_inputs(spec)):
+            hidden.add(str(spec["name"]))
+    excluded = data.excluded_features() | hidden
     numeric = data.numeric_columns() + [c for c in extra_numeric if c not in excluded]
     categorical = data.categorical_columns() + [c for c in extra_categorical if c not in excluded]
     preprocess = ColumnTransformer(

@@ -25,6 +25,7 @@ CV_FILE = "reports/cv.json"
 METRICS_FILE = "reports/metrics.json"
 PLOTS_DIR = "reports/plots"
 PLOT_FILES = (f"{PLOTS_DIR}/roc.json", f"{PLOTS_DIR}/precision_recall.json")
+FAIRNESS_FILE = "reports/fairness.json"
 MODEL_CARD = "reports/model_card.md"
 DRIFT_FILE = "reports/drift.json"
 PREDICTIONS_DIR = "reports/predictions"

@@ -30,14 +30,14 @@ def test_prod_can_require_a_significant_gain() -> None:
         "roc_auc": cmp("roc_auc", 0.84, 0.85, -0.002, 0.022),
         "log_loss": cmp("log_loss", 0.42, 0.42, -0.01, 0.01),
     }
-    refused = decide(strict, WAYS, candidate, CHAMPION, True, noisy, "prod")
+    refused = decide(strict, WAYS, candidate, CHAMPION, True, evidence=noisy, stage="prod")
     assert not refused.promote
     assert refused.reasons == ["roc_auc is not significantly better than the champion's"]
     message = refused.message("churn-model v1.1.0 to prod")
     assert "+0.0100 [\u22120.0020, +0.0220] indistinguishable (DeLong (paired)" in message
-    assert decide(strict, WAYS, candidate, CHAMPION, True, noisy, "staging").promote
+    assert decide(strict, WAYS, candidate, CHAMPION, True, evidence=noisy, stage="staging").promote
     sure = {**noisy, "roc_auc": cmp("roc_auc", 0.84, 0.85, 0.004, 0.016)}
-    promoted = decide(strict, WAYS, candidate, CHAMPION, True, sure, "prod")
+    promoted = decide(strict, WAYS, candidate, CHAMPION, True, evidence=sure, stage="prod")
     assert promoted.promote and "better" in promoted.message("x")
 
 
@@ -45,15 +45,19 @@ def test_significance_mode_forgives_a_guardrail_regression_that_is_noise() -> No
     candidate = {"roc_auc": 0.85, "log_loss": 0.435}  # +0.015: past the 0.01 guardrail
     evidence = {"log_loss": cmp("log_loss", 0.42, 0.435, -0.005, 0.035)}
     assert not decide(policy(), WAYS, candidate, CHAMPION, True).promote
-    assert decide(policy(mode="significance"), WAYS, candidate, CHAMPION, True, evidence).promote
-    inferior = decide(policy(mode="non_inferiority"), WAYS, candidate, CHAMPION, True, evidence)
+    assert decide(
+        policy(mode="significance"), WAYS, candidate, CHAMPION, True, evidence=evidence
+    ).promote
+    inferior = decide(
+        policy(mode="non_inferiority"), WAYS, candidate, CHAMPION, True, evidence=evidence
+    )
     assert not inferior.promote
     assert "cannot rule out a regression larger than the margin" in inferior.reasons[0]
 
 
 def test_interval_judgement_without_scores_is_an_error() -> None:
     with pytest.raises(LockstepError, match="scored test rows"):
-        decide(policy(mode="significance"), WAYS, CHAMPION, CHAMPION, True, None)
+        decide(policy(mode="significance"), WAYS, CHAMPION, CHAMPION, True, evidence=None)
 
 
 def test_bad_statistics_settings_are_refused() -> None:

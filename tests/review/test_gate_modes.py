@@ -75,7 +75,6 @@ def test_reasons_show_the_interval_and_the_test() -> None:
         ({"mode": "vibes"}, "gate.mode"),
         ({"confidence": 1.0}, "gate.confidence"),
         ({"bootstrap_samples": 10}, "bootstrap_samples"),
-        ({"mode": "significance", "alpha": 0.05}, "alpha"),
     ],
 )
 def test_bad_gate_settings_are_refused(section: dict, message: str) -> None:

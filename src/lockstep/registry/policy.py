@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..errors import LockstepError
+from ..fairness_checks import breaches, check_limits
 from ..metric_rules import improvement
 from ..paired import Comparison
 from . import promote_stats
@@ -34,6 +35,8 @@ class Policy:
     floors: dict[str, float] = field(default_factory=dict)
     require_validation: bool = True
     model_card: dict[str, Any] = field(default_factory=dict)
+    # disparity -> limit for every sensitive column (lockstep.fairness_checks)
+    fairness_limits: dict[str, float] = field(default_factory=dict)
     # A monitoring.json from `lockstep monitor`: its canary A/B verdict becomes evidence, and a
     # canary judged "worse" than prod is not promoted. None: live evidence is not used.
     ab_evidence: str | None = None
@@ -160,15 +163,19 @@ def decide(
     candidate: dict[str, Any],
     champion: dict[str, Any] | None,
     validation_passed: bool,
+    fairness: dict[str, Any] | None = None,
     evidence: dict[str, Comparison] | None = None,
     stage: str = "",
 ) -> Decision:
     """Promote ``candidate`` over ``champion`` (None: no champion yet) under ``policy``?
 
+    ``fairness`` is the candidate's reports/fairness.json, judged by ``policy.fairness_limits``.
     ``evidence`` holds the interval of each metric's change (needed when ``policy.mode`` is not
     ``tolerance`` or ``stage`` requires a significant gain).
     """
-    out = Decision(True, [], [])
+    limits = check_limits(policy.fairness_limits, "promote")
+    lines, reasons = breaches(fairness, limits)
+    out = Decision(True, reasons, lines)
     if policy.require_validation and not validation_passed:
         out.reasons.append("data validation did not pass (reports/validation.json)")
     floors = _floors(policy, directions, candidate)

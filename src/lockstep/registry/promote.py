@@ -28,7 +28,7 @@ from ..errors import LockstepError
 from ..gitrepo import json_at, open_repo, yaml_at
 from ..metric_rules import directions
 from ..options import artifact_option, params_option
-from ..paths import INGEST_FILE, METRICS_FILE, PARAMS_FILE, VALIDATION_FILE
+from ..paths import FAIRNESS_FILE, INGEST_FILE, METRICS_FILE, PARAMS_FILE, VALIDATION_FILE
 from .events import Registry, Version, bump, read_events
 from .events import build as build_registry
 from .policy import Decision, Policy, Refused, change_level, decide, with_ab_evidence
@@ -61,7 +61,8 @@ def check_reproduced(repo: Any, params_path: str) -> None:
 
 
 def snapshot(repo: Any, commit: str) -> dict[str, Any]:
-    """What promotion reads at a commit: metrics, validation, params and the ingest record."""
+    """What promotion reads at a commit: metrics, validation, params, the ingest record and the
+    fairness report (None where the commit has none)."""
     metrics = json_at(repo, commit, METRICS_FILE)
     if metrics is None:
         raise LockstepError(f"reports/metrics.json is not committed at {commit[:12]}")
@@ -70,6 +71,7 @@ def snapshot(repo: Any, commit: str) -> dict[str, Any]:
         "validation": json_at(repo, commit, VALIDATION_FILE) or {},
         "params": yaml_at(repo, commit, PARAMS_FILE),
         "ingest": json_at(repo, commit, INGEST_FILE) or {},
+        "fairness": json_at(repo, commit, FAIRNESS_FILE),
     }
 
 
@@ -135,8 +137,11 @@ def judge(registry: Registry, stage: str, head: str, params: dict, read: Reader)
     policy = read_section(Policy, rules)
     passed = bool(candidate["validation"].get("passed"))
     base = reigning["metrics"] if reigning else None
+    fairness = candidate.get("fairness")  # the candidate's own disparities, the rules' limits
     tested = judged_by_intervals(policy, rules, stage, head, champion)
-    decision = decide(policy, directions(rules), candidate["metrics"], base, passed, tested, stage)
+    decision = decide(
+        policy, directions(rules), candidate["metrics"], base, passed, fairness, tested, stage
+    )
     if policy.ab_evidence:
         decision = with_ab_evidence(decision, live_ab(policy.ab_evidence), policy.ab_evidence)
     if existing is not None:

@@ -20,6 +20,8 @@ import click
 from .. import metric_rules
 from ..config import build
 from ..errors import LockstepError
+from ..fairness_checks import breaches, check_limits
+from ..paths import FAIRNESS_FILE
 from .diffs import fmt_amount
 from .gate_modes import gate_stats, restate
 
@@ -108,6 +110,20 @@ def check(
     return checks
 
 
+def fairness_limits(base_params: dict[str, Any], head_params: dict[str, Any]) -> dict[str, float]:
+    """``gate.fairness_limits``: the base's, or the head's if the base has no gate section."""
+    params = base_params if "gate" in base_params else head_params
+    return check_limits((params.get("gate") or {}).get("fairness_limits") or {}, "gate")
+
+
+def fairness_gate(
+    base_params: dict[str, Any], head_params: dict[str, Any], fairness: dict[str, Any] | None
+) -> tuple[list[str], list[str]]:
+    """(lines, reasons): head's disparities judged by the fairness limits."""
+    limits = fairness_limits(base_params, head_params)
+    return breaches(fairness, limits) if limits else ([], [])
+
+
 def summary(checks: list[Check], base_label: str, head_label: str) -> tuple[bool, str]:
     """(passed, text): one line per metric and a verdict line."""
     failed = [c for c in checks if c.failed]
@@ -162,6 +178,10 @@ def command(base: str, head: str) -> None:
         checks = restate(checks, directions, tols, mode, tested(base, head, rules))
     passed, text = summary(checks, b.label, h.label)
     text = f"mode: {mode}\n{text}"
+    fair_lines, fair_reasons = fairness_gate(b.params, h.params, h.metric_file(FAIRNESS_FILE))
+    if fair_lines:
+        passed = passed and not fair_reasons
+        text = "\n".join([*fair_lines, *(f"gate FAILED: {r}" for r in fair_reasons), text])
     if h.stale:
         text = f"warning: not reproduced ({', '.join(h.stale)} changed): run `dvc repro`\n{text}"
     if source == "head":

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from ..config import build
@@ -43,7 +43,8 @@ class GateStats:
 
 
 def gate_stats(params: dict[str, Any]) -> GateStats:
-    section = {k: v for k, v in (params.get("gate") or {}).items() if k != "tolerances"}
+    own = {f.name for f in fields(GateStats)}
+    section = {k: v for k, v in (params.get("gate") or {}).items() if k in own}
     return build(GateStats, section, "params.yaml:gate")
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from ..io import write_text
-from ..paths import CV_FILE, INGEST_FILE, PLOT_FILES, VALIDATION_FILE
+from ..paths import CV_FILE, FAIRNESS_FILE, INGEST_FILE, PLOT_FILES, VALIDATION_FILE
 from . import charts, gate, gate_modes
 from .diffs import (
     DRIFT_FILE,
@@ -29,6 +29,7 @@ from .diffs import (
     param_changes,
     table,
 )
+from .fairness import report_section
 from .revisions import WORKSPACE, Snapshot
 from .verdicts import Review, cv_table, headline_counts, param_rows, review_notes, verdict_table
 
@@ -118,6 +119,12 @@ def curves_section(base: Snapshot, head: Snapshot) -> list[str]:
         return ["_No plot data at either revision._"]
     legend = f"Grey: base `{base.label}`. Blue: head `{head.label}`."
     return [legend, "", *"\n\n".join(blocks).split("\n")]
+
+
+def fairness_section(base: Snapshot, head: Snapshot) -> list[str]:
+    """Disparities base vs head; limits are the base's ``gate.fairness_limits``, as for the gate."""
+    limits = gate.fairness_limits(base.params, head.params)
+    return report_section(base.metric_file(FAIRNESS_FILE), head.metric_file(FAIRNESS_FILE), limits)
 
 
 def stale_note(snap: Snapshot) -> list[str]:
@@ -217,6 +224,7 @@ def render(
         "",
         *drift_section(base.metric_file(DRIFT_FILE), head.metric_file(DRIFT_FILE)),
         *monitoring_section(base.metric_file(MONITORING_FILE), head.metric_file(MONITORING_FILE)),
+        *fairness_section(base, head),
         "### Curves",
         "",
         *curves_section(base, head),
