@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TEST_CMD := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock remote repro test test-fast lint format report exps params bench clean
+.PHONY: help install lock remote repro test test-fast workflows lint format report exps params bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -36,6 +36,10 @@ test: lint ## Lint, then run every test (slow integration tests included)
 
 test-fast: ## Run the tests not marked slow
 	$(TEST_CMD) -m "not slow"
+
+workflows: ## Run pr, promote, deploy and drift workflows under act (offline, ~15 min)
+	GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 $(TEST_CMD) -m "" -v \
+		tests/integration/test_workflows.py tests/integration/test_workflows_more.py
 
 lint: ## ruff check and format check; workflow schema and security audit (offline)
 	$(BIN)/ruff check .

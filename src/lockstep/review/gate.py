@@ -8,6 +8,7 @@ Params: ``gate.tolerances`` (metric → ``abs`` and ``rel``) and ``metrics`` (wh
 both read from the BASE revision, so a pull request cannot loosen the bar it is judged by (the
 head's values are used only when the base has no ``gate`` section yet). A regression fails only
 when it exceeds both the absolute and the relative tolerance (``rel`` × |base value|).
+With ``--check-lock REV``, ``gate.require_fresh_lock: true`` also fails a stale dvc.lock at REV.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..config import build
 from ..errors import LockstepError
 from ..fairness_checks import breaches, check_limits
 from ..paths import FAIRNESS_FILE
+from . import lockcheck
 from .diffs import fmt_amount
 from .gate_modes import gate_stats, restate
 
@@ -71,6 +73,21 @@ def policy(
             f"gate.tolerances.{undirected[0]} has no direction: add it to the `metrics` section"
         )
     return directions, tols, source
+
+
+def require_fresh_lock(params: dict[str, Any]) -> bool:
+    """``gate.require_fresh_lock``: whether a stale committed dvc.lock fails the gate."""
+    value = (params.get("gate") or {}).get("require_fresh_lock", False)
+    if not isinstance(value, bool):
+        raise LockstepError(f"gate.require_fresh_lock must be true or false, not {value!r}")
+    return value
+
+
+def lock_line(fresh: lockcheck.Freshness, required: bool) -> tuple[bool, str]:
+    """(passed, line) for the dvc.lock check: stale fails only when the gate requires fresh."""
+    failed = fresh.stale and required
+    why = " (gate.require_fresh_lock)" if failed else ""
+    return not failed, f"{'FAIL' if failed else 'ok  '} dvc.lock: {fresh.summary()}{why}"
 
 
 def allowed(tol: Tolerance, base: float) -> float:
@@ -159,7 +176,13 @@ def tested(base: str, head: str, rules: dict[str, Any]) -> dict:
 @click.command("gate")
 @click.option("--base", required=True, help="Git revision to compare against (e.g. origin/main).")
 @click.option("--head", default="workspace", show_default=True, help="Revision or 'workspace'.")
-def command(base: str, head: str) -> None:
+@click.option(
+    "--check-lock",
+    "lock_rev",
+    metavar="REV",
+    help="Compare dvc.lock committed at REV with the reproduced one in the working tree.",
+)
+def command(base: str, head: str, lock_rev: str | None) -> None:
     """Exit 1 when a metric in gate.tolerances regresses past its tolerance."""
     from .revisions import load
 
@@ -182,6 +205,12 @@ def command(base: str, head: str) -> None:
     if fair_lines:
         passed = passed and not fair_reasons
         text = "\n".join([*fair_lines, *(f"gate FAILED: {r}" for r in fair_reasons), text])
+    if lock_rev:
+        required = require_fresh_lock(b.params if source == "base" else h.params)
+        fresh, line = lock_line(lockcheck.check(lock_rev), required)
+        passed, text = passed and fresh, f"{line}\n{text}"
+        if not fresh:
+            text += "\ngate FAILED: the committed dvc.lock is stale (gate.require_fresh_lock)"
     if h.stale:
         text = f"warning: not reproduced ({', '.join(h.stale)} changed): run `dvc repro`\n{text}"
     if source == "head":

@@ -16,7 +16,7 @@ import click
 
 from ..io import write_text
 from ..paths import CV_FILE, FAIRNESS_FILE, INGEST_FILE, PLOT_FILES, VALIDATION_FILE
-from . import charts, gate, gate_modes
+from . import charts, gate, gate_modes, lockcheck
 from .diffs import (
     DRIFT_FILE,
     MISSING,
@@ -51,18 +51,19 @@ def metrics_table(base: dict, head: dict, directions: dict[str, str], alias: str
     return table(["metric", "base", "head", "change", "%", ""], rows, "lrrrrl")
 
 
-def gate_section(checks: list[gate.Check], source: str, mode: str = "tolerance") -> list[str]:
-    failed = [c for c in checks if c.failed]
-    if failed:
-        head = "### ❌ Gate failed: " + ", ".join(f"`{c.metric}`" for c in failed)
-    else:
-        head = "### ✅ Gate passed"
+def gate_section(
+    checks: list[gate.Check], source: str, stale_lock: bool = False, mode: str = "tolerance"
+) -> list[str]:
+    failed = [f"`{c.metric}`" for c in checks if c.failed] + ["`dvc.lock`"] * stale_lock
+    head = "### ❌ Gate failed: " + ", ".join(failed) if failed else "### ✅ Gate passed"
     lines = [head, "", f"Mode: `{mode}`.", ""]
     for c in checks:
         mark = "❌" if c.failed else "✔️"
         lines.append(f"- {mark} `{c.metric}`: {c.reason}")
     if not checks:
         lines.append("- no metric has a tolerance in `gate.tolerances`")
+    if stale_lock:
+        lines.append("- ❌ `dvc.lock`: stale, and `gate.require_fresh_lock` is true")
     if source == "head":
         lines.append("- the base revision has no `gate` section: the head's tolerances were used")
     return lines
@@ -139,6 +140,15 @@ def stale_note(snap: Snapshot) -> list[str]:
     ]
 
 
+def lock_note(fresh: lockcheck.Freshness | None) -> list[str]:
+    """Whether the committed dvc.lock is what CI reproduced (only when it was checked)."""
+    if fresh is None:
+        return []
+    if not fresh.stale:
+        return [f"**dvc.lock:** ✅ {fresh.summary()}.", ""]
+    return ["> [!WARNING]", f"> **dvc.lock** is {fresh.summary()}.", ""]
+
+
 def headline(
     rows: list, changes: int, base_data: dict | None, head_data: dict | None, tested: str = ""
 ) -> str:
@@ -173,10 +183,19 @@ def test_metrics_section(base: Snapshot, head: Snapshot, directions: dict, revie
 
 
 def render(
-    base: Snapshot, head: Snapshot, run_url: str | None = None, review: Review | None = None
+    base: Snapshot,
+    head: Snapshot,
+    run_url: str | None = None,
+    fresh: lockcheck.Freshness | None = None,
+    review: Review | None = None,
 ) -> str:
-    """The whole report as markdown, starting with the sticky-comment marker."""
+    """The whole report as markdown, starting with the sticky-comment marker.
+
+    ``fresh``: how the committed dvc.lock compares with the reproduced one, when it was checked.
+    ``review``: the tested comparisons of both revisions' scored rows (lockstep.review.verdicts).
+    """
     directions, tols, source = gate.policy(base.params, head.params)
+    required = gate.require_fresh_lock(base.params if source == "base" else head.params)
     review = review or Review(missing="no scored test rows were read")
     checks = gate.check(base.metric_file(), head.metric_file(), directions, tols)
     stats = gate_modes.gate_stats(base.params if source == "base" else head.params)
@@ -198,7 +217,8 @@ def render(
         ),
         "",
         *stale_note(head),
-        *gate_section(checks, source, stats.mode),
+        *lock_note(fresh),
+        *gate_section(checks, source, bool(fresh and fresh.stale and required), stats.mode),
         "",
         "### Test-set metrics",
         "",
@@ -242,15 +262,24 @@ def render(
 @click.option("--head", default=WORKSPACE, show_default=True, help="Revision or 'workspace'.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here, not stdout.")
 @click.option("--run-url", help="Link to the CI run that holds the artifacts.")
-def command(base: str, head: str, output: str | None, run_url: str | None) -> None:
+@click.option(
+    "--check-lock",
+    "lock_rev",
+    metavar="REV",
+    help="Say whether dvc.lock committed at REV matches the reproduced one in the working tree.",
+)
+def command(
+    base: str, head: str, output: str | None, run_url: str | None, lock_rev: str | None
+) -> None:
     """Markdown metric, param and data diff of HEAD (or the working tree) against BASE."""
     from .revisions import load
     from .verdicts import build_review
 
     snaps: dict[str, Any] = load([base, head])
+    fresh = lockcheck.check(lock_rev) if lock_rev else None
     b, h = snaps[base], snaps[head]
     review = build_review(base, head, b.params if "gate" in b.params else h.params)
-    text = render(b, h, run_url, review)
+    text = render(b, h, run_url, fresh, review)
     if output:
         write_text(output, text)
         click.echo(f"report: wrote {output} ({snaps[base].label} -> {snaps[head].label})", err=True)
