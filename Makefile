@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TEST_CMD := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock remote repro test test-fast lint format report exps params bench clean
+.PHONY: help install lock remote repro test test-fast workflows lint format report exps params tune bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -37,6 +37,10 @@ test: lint ## Lint, then run every test (slow integration tests included)
 test-fast: ## Run the tests not marked slow
 	$(TEST_CMD) -m "not slow"
 
+workflows: ## Run pr, promote, deploy and drift workflows under act (offline, ~15 min)
+	GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 $(TEST_CMD) -m "" -v \
+		tests/integration/test_workflows.py tests/integration/test_workflows_more.py
+
 lint: ## ruff check and format check; workflow schema and security audit (offline)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -55,11 +59,16 @@ exps: ## Compare experiments: key metrics and model params (dvc exp show)
 params: ## Regenerate params.yaml from conf/ (commit the result)
 	$(BIN)/lockstep params
 
+tune: ## Tune FAMILY (default hist_gradient_boosting) by CV; writes conf/model/FAMILY_tuned.yaml
+	$(BIN)/lockstep tune $(or $(FAMILY),hist_gradient_boosting) $(if $(WORKERS),--workers $(WORKERS))
+
 bench: ## Run the benchmarks in bench/ and print their figures
 	$(BIN)/python bench/pipeline_overhead.py
 	$(BIN)/python bench/scaling.py
 	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/tune.py
 	$(BIN)/python bench/numerics.py
+	$(BIN)/python bench/monitor.py
 
 clean: ## Remove caches (keeps .venv, data and the DVC cache)
 	rm -rf .pytest_cache .ruff_cache build dist src/*.egg-info

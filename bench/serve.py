@@ -77,7 +77,9 @@ def batches(rows: list[dict], size: int, count: int, id_column: str) -> list[byt
     return out
 
 
-def paced(port: int, bodies: list[bytes], rate: float, threads: int) -> tuple[list[float], float]:
+def paced(
+    port: int, bodies: list[bytes], rate: float, threads: int, path: str = "/predict"
+) -> tuple[list[float], float]:
     """Send ``bodies`` at ``rate`` requests/s in total (0: as fast as possible); latencies in s."""
     latencies: list[float] = []
     lock = threading.Lock()
@@ -90,7 +92,7 @@ def paced(port: int, bodies: list[bytes], rate: float, threads: int) -> tuple[li
             if rate:
                 time.sleep(max(0.0, start + i / rate - time.perf_counter()))
             t0 = time.perf_counter()
-            conn.request("POST", "/predict", bodies[i], {"content-type": "application/json"})
+            conn.request("POST", path, bodies[i], {"content-type": "application/json"})
             response = conn.getresponse()
             response.read()
             mine.append(time.perf_counter() - t0)
@@ -122,8 +124,11 @@ def in_process(model: Any, bodies: list[bytes]) -> list[float]:
     return out
 
 
-def in_process_lockstep(model: Any, params: Path, bodies: list[bytes]) -> list[float]:
-    """What the server does per request, minus HTTP: the contract check, then the Scorer."""
+def in_process_lockstep(
+    model: Any, params: Path, bodies: list[bytes], explain: bool = False
+) -> list[float]:
+    """What the server does per request, minus HTTP: the contract check, then the Scorer (and,
+    with ``explain``, each record's top-5 contributions as `?explain=true` computes them)."""
     import yaml
 
     from lockstep.config import read_section
@@ -135,12 +140,18 @@ def in_process_lockstep(model: Any, params: Path, bodies: list[bytes]) -> list[f
     data = read_section(DataConfig, yaml.safe_load(params.read_text()))
     schema = build_schema(data).remove_columns([data.target])
     key, scorer = pseudonym_key(data.pseudonymize), Scorer(model)
+    from lockstep.serve.explain import explainer_for
+
     records = [json.loads(b)["records"] for b in bodies]
     scorer.positive_proba(check_records(records[0], data, schema, key)[0])
+    explainer_for(model)  # built once per loaded model, as in the server
     out = []
     for batch in records:
         t0 = time.perf_counter()
-        scorer.positive_proba(check_records(batch, data, schema, key)[0])
+        checked = check_records(batch, data, schema, key)[0]
+        scorer.positive_proba(checked)
+        if explain:
+            explainer_for(model).records(scorer.features(checked), 5)
         out.append(time.perf_counter() - t0)
     return out
 
@@ -191,28 +202,39 @@ def main() -> None:
             single, single_wall = paced(port, singles, args.rate, args.threads)
             batch, batch_wall = paced(port, hundreds, args.rate / 10, args.threads)
             burst, burst_wall = paced(port, singles, 0, args.threads)
+            why = "/predict?explain=true"
+            explained, explained_wall = paced(port, singles, args.rate, args.threads, why)
         finally:
             proc.terminate()
             proc.wait(timeout=15)
         base1, base100 = in_process(model, singles), in_process(model, hundreds)
         own1 = in_process_lockstep(model, params, singles)
         own100 = in_process_lockstep(model, params, hundreds)
+        why1 = in_process_lockstep(model, params, singles, explain=True)
+        why100 = in_process_lockstep(model, params, hundreds, explain=True)
     print(f"machine: {machine()}")
     print(f"model: {len(rows[0])} input columns, {len(rows)} distinct records")
-    header = f"{'':40} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}"
+    header = f"{'':44} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}"
     print(header)
     lines = [
         (f"HTTP 1 record @ {args.rate:g}/s", single, len(single) / single_wall),
         (f"HTTP 100 records @ {args.rate / 10:g}/s", batch, len(batch) / batch_wall),
         (f"HTTP 1 record, unpaced, {args.threads} clients", burst, len(burst) / burst_wall),
+        (
+            f"HTTP 1 record ?explain=true @ {args.rate:g}/s",
+            explained,
+            len(explained) / explained_wall,
+        ),
         ("in-process predict_proba, 1 record", base1, None),
         ("in-process predict_proba, 100 records", base100, None),
         ("in-process check + Scorer, 1 record", own1, None),
         ("in-process check + Scorer, 100 records", own100, None),
+        ("in-process + explain top 5, 1 record", why1, None),
+        ("in-process + explain top 5, 100 records", why100, None),
     ]
     for name, values, rps in lines:
         rate = f"{rps:8.1f}" if rps else f"{'':>8}"
-        print(f"{name:40} {pct(values, 0.5):8.2f} {pct(values, 0.99):8.2f} {rate}")
+        print(f"{name:44} {pct(values, 0.5):8.2f} {pct(values, 0.99):8.2f} {rate}")
     for floor, values in (("predict_proba", base1), ("check + Scorer", own1)):
         gap = pct(single, 0.99) - pct(values, 0.99)
         print(f"p99 single-record HTTP minus in-process {floor}: {gap:+.2f} ms (target: <= +5 ms)")

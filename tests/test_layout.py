@@ -32,8 +32,11 @@ GROUND = {
     "metric_rules",
     "compose",
     "bootstrap",
+    "cluster",
+    "fairness",
+    "fairness_checks",
 }
-MODEL_LEVEL = {"contract", "features", "models"}
+MODEL_LEVEL = {"contract", "features", "models", "explain"}
 CAPABILITIES = {"review", "registry", "reproduce", "serve", "monitor", "tune"}
 # The modules a saved model or a running server imports: they must work without click.
 CLICK_FREE = (
@@ -224,4 +227,7 @@ def test_paths_module_agrees_with_dvc_yaml():
     ):
         assert path in declared, f"{path} (lockstep.paths) is not an output in dvc.yaml"
     assert paths.DRIFT_FILE in pipeline["metrics"]
+    assert paths.MONITORING_FILE in pipeline["metrics"]
+    plotted = {f for p in pipeline["plots"] for spec in p.values() for f in spec["y"]}
+    assert plotted == set(paths.MONITORING_PLOTS)
     assert pipeline["artifacts"]["churn-model"]["path"] == paths.MODEL_FILE

@@ -6,7 +6,7 @@ same inputs; they exist so that a few hundred resamples take well under a second
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -90,6 +90,39 @@ def point(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, float]:
     return {name: float(fn(y, p, threshold)) for name, fn in METRICS.items()}
 
 
+def resamples(n: int, samples: int, seed: int) -> Iterator[np.ndarray]:
+    """Row indices of ``samples`` seeded bootstrap resamples of ``n`` rows (the card's scheme)."""
+    rng = np.random.default_rng(seed)
+    for _ in range(samples):
+        yield rng.integers(0, n, n)
+
+
+def draws(
+    y: np.ndarray,
+    p: np.ndarray,
+    threshold: float,
+    samples: int,
+    seed: int,
+    names: tuple[str, ...] = tuple(METRICS),
+) -> dict[str, np.ndarray]:
+    """Each named metric on ``samples`` seeded resamples of the rows (NaN where undefined)."""
+    out: dict[str, list[float]] = {name: [] for name in names}
+    for idx in resamples(len(y), samples, seed):
+        for name in names:
+            out[name].append(METRICS[name](y[idx], p[idx], threshold))
+    return {name: np.asarray(values, dtype=float) for name, values in out.items()}
+
+
+def percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
+    """The central ``confidence`` percentile interval of the defined draws (NaN if none)."""
+    arr = values[~np.isnan(values)]
+    if arr.size == 0:
+        return (float("nan"), float("nan"))
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(arr, [tail, 100 - tail])
+    return (float(low), float(high))
+
+
 def intervals(
     y: np.ndarray,
     p: np.ndarray,
@@ -99,20 +132,5 @@ def intervals(
     seed: int,
 ) -> dict[str, tuple[float, float]]:
     """Percentile bootstrap interval of every metric from ``samples`` seeded resamples."""
-    rng = np.random.default_rng(seed)
-    draws: dict[str, list[float]] = {name: [] for name in METRICS}
-    for _ in range(samples):
-        idx = rng.integers(0, len(y), len(y))
-        for name, fn in METRICS.items():
-            draws[name].append(fn(y[idx], p[idx], threshold))
-    tail = (1 - confidence) / 2 * 100
-    out = {}
-    for name, values in draws.items():
-        arr = np.asarray(values, dtype=float)
-        arr = arr[~np.isnan(arr)]
-        if arr.size == 0:
-            out[name] = (float("nan"), float("nan"))
-        else:
-            low, high = np.percentile(arr, [tail, 100 - tail])
-            out[name] = (float(low), float(high))
-    return out
+    drawn = draws(y, p, threshold, samples, seed)
+    return {name: percentile_interval(values, confidence) for name, values in drawn.items()}

@@ -22,6 +22,7 @@ COMMANDS = {
     "featurize": ("lockstep.stages.featurize:command", "Add row-wise derived features."),
     "train": ("lockstep.stages.train:command", "Cross-validate, fit and save the model pipeline."),
     "evaluate": ("lockstep.stages.evaluate:command", "Test-set metrics and plot data."),
+    "fairness": ("lockstep.stages.fairness:command", "Group rates and disparities with intervals."),
     "model_card": ("lockstep.stages.model_card:command", "Write reports/model_card.md."),
     "report": (
         "lockstep.review.report:command",
@@ -44,6 +45,26 @@ COMMANDS = {
         "lockstep.monitor.drift:command",
         "Per-column and score drift of a batch vs reference.",
     ),
+    "compare": (
+        "lockstep.review.compare:command",
+        "One table of several experiments (e.g. a sweep) against a base revision.",
+    ),
+    "tune": (
+        "lockstep.tune.command:command",
+        "Tune a model family by CV on the training split; write conf/model/<family>_tuned.yaml.",
+    ),
+    "outcomes": (
+        "lockstep.monitor.command:outcomes",
+        "Ground-truth labels: add them to the outcome store, export labelled rows.",
+    ),
+    "monitor": (
+        "lockstep.monitor.command:command",
+        "Live performance, concept drift and A/B verdict from logged predictions + outcomes.",
+    ),
+    "alert": (
+        "lockstep.monitor.alert:command",
+        'Create, update or close the one "lockstep monitor" GitHub issue.',
+    ),
     "reproduce": (
         "lockstep.reproduce.command:command",
         "Re-run a past commit in a worktree; judge every output (--attest records it).",
@@ -51,7 +72,7 @@ COMMANDS = {
 }
 
 # Commands whose outputs depend on the BLAS kernel: they warn when it cannot be pinned.
-NUMERIC_COMMANDS = frozenset({"train", "evaluate", "model_card", "reproduce"})
+NUMERIC_COMMANDS = frozenset({"train", "evaluate", "fairness", "model_card", "reproduce", "tune"})
 
 
 def params_option(args: list[str]) -> str:

@@ -19,12 +19,13 @@ import pandas as pd
 from sklearn.base import ClassifierMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from .contract.schema import DataConfig
 from .errors import LockstepError
-from .features import DerivedFeatures, derived_columns
+from .features import DerivedFeatures, derived_columns, spec_inputs
 
 FAMILIES = {
     "logistic_regression": "sklearn.linear_model:LogisticRegression",
@@ -42,21 +43,30 @@ _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 DEFAULT_THRESHOLD = 0.5
 
 
-def make_estimator(model: dict[str, Any], seed: int) -> ClassifierMixin:
-    """An unfitted estimator from the ``model`` section: ``family`` plus the estimator's params."""
-    params = dict(model)
-    family = params.pop("family", None)
+def estimator_class(family: Any) -> type:
+    """The estimator class of a model family named in ``model.family``."""
     if family not in FAMILIES:
         raise LockstepError(
             f"model.family: {family!r} is not one of {', '.join(FAMILIES)} (see conf/model/)"
         )
     module, name = FAMILIES[family].split(":")
-    cls = getattr(importlib.import_module(module), name)
-    accepted = cls().get_params()
+    return getattr(importlib.import_module(module), name)
+
+
+def estimator_params(family: Any) -> set[str]:
+    """The parameter names the family's estimator takes."""
+    return set(estimator_class(family)().get_params())
+
+
+def make_estimator(model: dict[str, Any], seed: int) -> ClassifierMixin:
+    """An unfitted estimator from the ``model`` section: ``family`` plus the estimator's params."""
+    params = dict(model)
+    cls = estimator_class(params.pop("family", None))
+    accepted = estimator_params(model.get("family"))
     for key in params:
         if key not in accepted:
             raise LockstepError(
-                f"model.{key}: {name} has no parameter '{key}' "
+                f"model.{key}: {cls.__name__} has no parameter '{key}' "
                 f"(it takes: {', '.join(sorted(accepted))})"
             )
     if "random_state" in accepted and "random_state" not in params:
@@ -90,6 +100,11 @@ def labels(frame: pd.DataFrame, data: DataConfig) -> np.ndarray:
     return positive
 
 
+def cv_folds(n_splits: int, seed: int) -> StratifiedKFold:
+    """The cross-validation splitter that training and tuning share: same seed, same folds."""
+    return StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+
+
 def check_threshold(value: Any, where: str = "evaluate.threshold") -> float:
     """The decision threshold for the positive label: a number strictly between 0 and 1."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
@@ -104,7 +119,11 @@ def threshold(evaluate: dict[str, Any]) -> float:
 
 def make_pipeline(data: DataConfig, derived: list[dict[str, Any]], estimator: Any) -> Pipeline:
     extra_numeric, extra_categorical = derived_columns(derived)
-    excluded = set(data.exclude_features)
+    hidden = set() if data.sensitive_as_features else set(data.sensitive_columns)
+    for spec in derived:  # a feature derived from a hidden sensitive column would carry it in
+        if hidden.intersection(spec_inputs(spec)):
+            hidden.add(str(spec["name"]))
+    excluded = data.excluded_features() | hidden
     numeric = data.numeric_columns() + [c for c in extra_numeric if c not in excluded]
     categorical = data.categorical_columns() + [c for c in extra_categorical if c not in excluded]
     preprocess = ColumnTransformer(

@@ -25,9 +25,16 @@ METRICS_FILE = "reports/metrics.json"
 PLOTS_DIR = "reports/plots"
 CONFUSION_COUNTS = "reports/confusion_counts.json"
 PLOT_FILES = (f"{PLOTS_DIR}/roc.json", f"{PLOTS_DIR}/precision_recall.json")
+FAIRNESS_FILE = "reports/fairness.json"
 MODEL_CARD = "reports/model_card.md"
 DRIFT_FILE = "reports/drift.json"
 PREDICTIONS_DIR = "reports/predictions"
+TRAIN_SPLIT = f"{SPLIT_DIR}/train.parquet"
+MONITORING_FILE = "reports/monitoring.json"
+MONITORING_PLOTS = (f"{PLOTS_DIR}/monitoring/performance.json",
+                    f"{PLOTS_DIR}/monitoring/calibration.json")  # fmt: skip
+TUNING_REPORT = "reports/tuning.json"
+TUNE_JOURNALS = ".lockstep/tune"  # Optuna journals of `lockstep tune` (git-ignored)
 
 
 def raw_data(name: str) -> str:

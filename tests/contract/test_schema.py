@@ -13,7 +13,8 @@ from lockstep.contract.schema import (
     validate_frame,
 )
 from lockstep.errors import LockstepError
-from tests.helpers.tiny import data_config, data_dict, raw_frame
+from lockstep.models import make_estimator, make_pipeline
+from tests.helpers.tiny import DERIVED, data_config, data_dict, raw_frame
 
 ID = "customer_id"
 
@@ -239,3 +240,23 @@ def test_exclude_features_and_slice_columns_must_name_known_columns():
     with pytest.raises(LockstepError, match=r"data.slice_columns: 'nope'"):
         data_config(slice_columns=["nope"])
     assert data_config(slice_columns=["contract", "tenure_band"]).slice_columns
+
+
+def test_sensitive_columns_must_be_declared_feature_columns():
+    assert data_config(sensitive_columns=["contract"]).sensitive_columns == ("contract",)
+    for bad in ("region", "churn", "customer_id"):
+        with pytest.raises(LockstepError, match=f"sensitive_columns: '{bad}'"):
+            data_config(sensitive_columns=[bad])
+    assert data_config().sensitive_columns == ()  # nothing is sensitive unless declared
+
+
+def test_excluding_sensitive_columns_drops_them_and_what_is_derived_from_them():
+    kept = data_config(sensitive_columns=["tenure"])
+    dropped = data_config(sensitive_columns=["tenure"], sensitive_as_features=False)
+    assert "tenure" in kept.feature_columns() and "tenure" not in dropped.feature_columns()
+    assert dropped.excluded_features() == {"tenure"}
+    # tenure_band and charges_per_month are computed from tenure, so they carry it in: dropped too
+    model = make_estimator({"family": "logistic_regression"}, 0)
+    columns = [c for _, _, cs in make_pipeline(dropped, DERIVED, model)[1].transformers for c in cs]
+    assert not {"tenure", "tenure_band", "charges_per_month"} & set(columns)
+    assert "addon_count" in columns

@@ -152,3 +152,11 @@ def test_drift_summary_shows_only_when_a_revision_has_one():
     assert "reports/drift.json" in text
     assert "| `columns_drifted` |" in text and "| 2 |" in text
     assert "false" in text
+
+
+def test_monitoring_summary_shows_only_when_a_revision_has_one():
+    from lockstep.review.diffs import monitoring_section
+
+    assert monitoring_section({}, {}) == []
+    text = "\n".join(monitoring_section({}, {"degraded": True, "coverage": 0.5, "labelled": 9}))
+    assert "reports/monitoring.json" in text and "| `degraded` |" in text and "| 9 |" in text

@@ -8,9 +8,8 @@ from sklearn import metrics as skm
 
 from lockstep.errors import LockstepError
 from lockstep.io import dumps_json
-from lockstep.models import make_estimator, make_pipeline
+from lockstep.models import labels, make_estimator, make_pipeline
 from lockstep.stages.evaluate import EvaluateParams, curves, importance, scores
-from lockstep.stages.train import labels
 from tests.helpers.tiny import DERIVED, data_config, raw_frame
 
 Y = np.array([0, 0, 1, 1, 0, 1, 0, 1, 1, 0])

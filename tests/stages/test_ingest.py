@@ -195,3 +195,19 @@ def test_recorded_source_urls_hide_passwords_and_query_tokens():
     assert redact("https://host/x.csv?sig=secret") == "https://host/x.csv"
     assert redact("sqlite:///data/source/x.db") == "sqlite:///data/source/x.db"
     assert redact("data/source/x.csv") == "data/source/x.csv"
+
+
+def test_feedback_rows_replace_source_rows_by_id(tmp_path):
+    from lockstep.stages.ingest import with_feedback
+    from tests.helpers.tiny import data_config, raw_frame
+
+    source = raw_frame()
+    feedback = source.iloc[[0, 3]].assign(churn="No")
+    feedback.to_parquet(tmp_path / "feedback.parquet")
+    cfg = data_config(feedback=str(tmp_path / "feedback.parquet"))
+    merged = with_feedback(source, cfg).set_index("customer_id")
+    assert len(merged) == 20 and merged.loc[["c01", "c04"], "churn"].tolist() == ["No", "No"]
+    assert with_feedback(source, data_config(feedback=str(tmp_path / "none.parquet"))) is source
+    feedback.drop(columns="tenure").to_parquet(tmp_path / "feedback.parquet")
+    with pytest.raises(LockstepError, match="differ from the source's"):
+        with_feedback(source, cfg)

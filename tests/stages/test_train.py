@@ -7,8 +7,8 @@ from sklearn.model_selection import StratifiedKFold, cross_validate
 
 from lockstep.config import build
 from lockstep.errors import LockstepError
-from lockstep.models import make_estimator, make_pipeline
-from lockstep.stages.train import TrainParams, cross_validation, labels
+from lockstep.models import labels, make_estimator, make_pipeline
+from lockstep.stages.train import TrainParams, cross_validation
 from tests.helpers.tiny import DERIVED, data_config, raw_frame
 
 

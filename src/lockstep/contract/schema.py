@@ -81,8 +81,11 @@ class DataConfig:
     derived_features: tuple[dict[str, Any], ...] = ()
     exclude_features: tuple[str, ...] = ()
     slice_columns: tuple[str, ...] = ()  # the model card shows test metrics per value of each
+    sensitive_columns: tuple[str, ...] = ()  # fairness is measured per value of each (declared)
+    sensitive_as_features: bool = True  # False: the model never sees the sensitive columns
     intended_use: str = ""
     limitations: tuple[str, ...] = ()
+    feedback: str | None = None  # labelled production rows merged in by ingest, when present
 
     def __post_init__(self) -> None:
         where = "data"
@@ -105,6 +108,12 @@ class DataConfig:
                         f"{where}.{role}: '{column}' is neither in {where}.columns nor a "
                         "derived feature"
                     )
+        for column in self.sensitive_columns:
+            if column not in self.columns or column in (self.target, self.id_column):
+                raise LockstepError(
+                    f"{where}.sensitive_columns: '{column}' is not a feature column in "
+                    f"{where}.columns (declare the column there first)"
+                )
         for name, spec in self.columns.items():
             if spec.dtype not in DTYPES:
                 raise LockstepError(
@@ -115,8 +124,14 @@ class DataConfig:
     def _derived_names(self) -> set[str]:
         return {str(spec.get("name")) for spec in self.derived_features}
 
+    def excluded_features(self) -> set[str]:
+        """Input columns never given to the model: exclude_features, and the sensitive columns
+        when ``sensitive_as_features`` is false (models.py also drops what is derived from them)."""
+        sensitive = () if self.sensitive_as_features else self.sensitive_columns
+        return {*self.exclude_features, *sensitive}
+
     def feature_columns(self) -> list[str]:
-        skip = {self.target, self.id_column, *self.exclude_features}
+        skip = {self.target, self.id_column, *self.excluded_features()}
         return [c for c in self.columns if c not in skip]
 
     def numeric_columns(self) -> list[str]:

@@ -140,16 +140,16 @@ def score_drift(reference: np.ndarray, current: np.ndarray, cfg: Any) -> dict[st
     return result
 
 
-def rounded_tree(value: Any) -> Any:
+def rounded_tree(value: Any, digits: int = 6) -> Any:
     """Round every float in nested dicts and lists; leave bools, ints, text and None alone."""
     if isinstance(value, dict):
-        return {str(k): rounded_tree(v) for k, v in value.items()}
+        return {str(k): rounded_tree(v, digits) for k, v in value.items()}
     if isinstance(value, list):
-        return [rounded_tree(v) for v in value]
+        return [rounded_tree(v, digits) for v in value]
     if isinstance(value, bool | np.bool_):
         return bool(value)
     if isinstance(value, float | np.floating):
-        return rounded(value)
+        return rounded(value, digits) if value == value else None
     return value
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..errors import LockstepError
+from ..fairness_checks import breaches, check_limits
 from ..metric_rules import improvement
 
 # params.yaml sections that describe reporting and promotion, not the model itself.
@@ -32,6 +33,11 @@ class Policy:
     floors: dict[str, float] = field(default_factory=dict)
     require_validation: bool = True
     model_card: dict[str, Any] = field(default_factory=dict)
+    # disparity -> limit for every sensitive column (lockstep.fairness_checks)
+    fairness_limits: dict[str, float] = field(default_factory=dict)
+    # A monitoring.json from `lockstep monitor`: its canary A/B verdict becomes evidence, and a
+    # canary judged "worse" than prod is not promoted. None: live evidence is not used.
+    ab_evidence: str | None = None
 
 
 @dataclass
@@ -70,10 +76,14 @@ def decide(
     candidate: dict[str, Any],
     champion: dict[str, Any] | None,
     validation_passed: bool,
+    fairness: dict[str, Any] | None = None,
 ) -> Decision:
-    """Promote ``candidate`` over ``champion`` (None: no champion yet) under ``policy``?"""
-    reasons: list[str] = []
-    lines: list[str] = []
+    """Promote ``candidate`` over ``champion`` (None: no champion yet) under ``policy``?
+
+    ``fairness`` is the candidate's reports/fairness.json, judged by ``policy.fairness_limits``.
+    """
+    limits = check_limits(policy.fairness_limits, "promote")
+    lines, reasons = breaches(fairness, limits)
     if policy.require_validation and not validation_passed:
         reasons.append("data validation did not pass (reports/validation.json)")
     for metric, limit in sorted(policy.floors.items()):
@@ -119,6 +129,24 @@ def decide(
     else:
         lines.append("no champion in this stage yet: only the absolute floors apply")
     return Decision(not reasons, reasons, lines)
+
+
+def with_ab_evidence(decision: Decision, ab: dict[str, Any] | None, where: str) -> Decision:
+    """``decision`` with the canary's live A/B verdict added; "worse" refuses the promotion."""
+    if not ab or "difference" not in ab:
+        verdict = (ab or {}).get("verdict", "no canary outcomes")
+        decision.lines.append(f"live A/B ({where}): {verdict}; not used")
+        return decision
+    low, high = ab["interval"]
+    worse = ab["verdict"] == "worse"
+    decision.lines.append(
+        f"live A/B {ab['metric']} ({where}): canary {ab['canary']:.6f} vs prod {ab['prod']:.6f} "
+        f"(difference {ab['difference']:+.6f}, interval {low:+.6f} to {high:+.6f}, "
+        f"p {ab['p_value']:.3g}): {ab['verdict']} {_mark(not worse)}"
+    )
+    if worse:
+        decision.reasons.append(f"live A/B: the canary is worse than prod on {ab['metric']}")
+    return Decision(not decision.reasons, decision.reasons, decision.lines)
 
 
 def change_level(

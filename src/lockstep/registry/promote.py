@@ -26,10 +26,10 @@ from ..errors import LockstepError
 from ..gitrepo import json_at, open_repo, yaml_at
 from ..metric_rules import directions
 from ..options import artifact_option, params_option
-from ..paths import INGEST_FILE, METRICS_FILE, PARAMS_FILE, VALIDATION_FILE
+from ..paths import FAIRNESS_FILE, INGEST_FILE, METRICS_FILE, PARAMS_FILE, VALIDATION_FILE
 from .events import Registry, Version, bump, read_events
 from .events import build as build_registry
-from .policy import Decision, Policy, Refused, change_level, decide
+from .policy import Decision, Policy, Refused, change_level, decide, with_ab_evidence
 from .tags import create_tag, next_counter
 
 STAGES = ("staging", "prod")
@@ -59,7 +59,8 @@ def check_reproduced(repo: Any, params_path: str) -> None:
 
 
 def snapshot(repo: Any, commit: str) -> dict[str, Any]:
-    """What promotion reads at a commit: metrics, validation, params and the ingest record."""
+    """What promotion reads at a commit: metrics, validation, params, the ingest record and the
+    fairness report (None where the commit has none)."""
     metrics = json_at(repo, commit, METRICS_FILE)
     if metrics is None:
         raise LockstepError(f"reports/metrics.json is not committed at {commit[:12]}")
@@ -68,7 +69,18 @@ def snapshot(repo: Any, commit: str) -> dict[str, Any]:
         "validation": json_at(repo, commit, VALIDATION_FILE) or {},
         "params": yaml_at(repo, commit, PARAMS_FILE),
         "ingest": json_at(repo, commit, INGEST_FILE) or {},
+        "fairness": json_at(repo, commit, FAIRNESS_FILE),
     }
+
+
+def live_ab(path: str) -> dict[str, Any] | None:
+    """The ``ab`` verdict of a monitoring.json written by `lockstep monitor`."""
+    import json
+
+    file = Path(path)
+    if not file.is_file():
+        raise LockstepError(f"promote.ab_evidence: {path} not found (run `lockstep monitor`)")
+    return json.loads(file.read_text(encoding="utf-8")).get("ab")
 
 
 def plan_promotion(
@@ -123,7 +135,10 @@ def judge(registry: Registry, stage: str, head: str, params: dict, read: Reader)
     policy = read_section(Policy, rules)
     passed = bool(candidate["validation"].get("passed"))
     base = reigning["metrics"] if reigning else None
-    decision = decide(policy, directions(rules), candidate["metrics"], base, passed)
+    fairness = candidate.get("fairness")  # the candidate's own disparities, the rules' limits
+    decision = decide(policy, directions(rules), candidate["metrics"], base, passed, fairness)
+    if policy.ab_evidence:
+        decision = with_ab_evidence(decision, live_ab(policy.ab_evidence), policy.ab_evidence)
     if existing is not None:
         version, level = existing.version, "already registered"
     else:

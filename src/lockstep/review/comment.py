@@ -78,24 +78,44 @@ def check_head(client: Client, repo: str, pr: int, head_sha: str) -> None:
 def upsert(
     client: Client, repo: str, pr: int, body: str, author: str | None = None
 ) -> tuple[str, dict[str, Any]]:
-    """Update the sticky comment or create it; returns ('updated' | 'created', the comment).
+    """Update the sticky comment or create it; returns ('updated' | 'created', the comment)."""
+    return upsert_marked(
+        client,
+        listing=f"/repos/{repo}/issues/{pr}/comments?per_page=100",
+        create=f"/repos/{repo}/issues/{pr}/comments",
+        update=lambda found: f"/repos/{repo}/issues/comments/{found['id']}",
+        payload={"body": body},
+        author=author,
+    )
 
-    A POST that fails with a 5xx may still have created the comment, so it is never resent
-    blindly: the comments are listed again first, and the new one is PATCHed if it is there.
+
+def upsert_marked(
+    client: Client,
+    listing: str,
+    create: str,
+    update: Any,
+    payload: dict[str, Any],
+    author: str | None = None,
+    marker: str = MARKER,
+    keep: Any = None,
+) -> tuple[str, dict[str, Any]]:
+    """PATCH the newest item of ``listing`` marked by ``author``, else POST ``create``.
+
+    A POST that fails with a 5xx may still have created the item, so it is never resent
+    blindly: the items are listed again first, and the new one is PATCHed if it is there.
+    ``update`` maps the found item to its API path; ``keep`` (optional) filters the listing.
     """
-    listing = f"/repos/{repo}/issues/{pr}/comments?per_page=100"
     for attempt in range(client.retries + 1):
-        sticky = find_sticky(list(client.paginate(listing)), author)
+        items = [i for i in client.paginate(listing) if keep is None or keep(i)]
+        sticky = find_sticky(items, author, marker)
         if sticky is not None:
-            path = f"/repos/{repo}/issues/comments/{sticky['id']}"
-            return "updated", client.request("PATCH", path, {"body": body}).data or {}
-        path = f"/repos/{repo}/issues/{pr}/comments"
+            return "updated", client.request("PATCH", update(sticky), payload).data or {}
         try:
-            return "created", client.request("POST", path, {"body": body}, False).data or {}
+            return "created", client.request("POST", create, payload, False).data or {}
         except GitHubError as err:
             if not err.transient or attempt == client.retries:
                 raise
-            client.pause(attempt, 0.0, f"{err}; listing comments again before another POST")
+            client.pause(attempt, 0.0, f"{err}; listing again before another POST")
     raise AssertionError("unreachable")
 
 

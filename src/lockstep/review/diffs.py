@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import metric_rules
-from ..paths import DRIFT_FILE
+from ..paths import DRIFT_FILE, MONITORING_FILE
 
 DECIMALS = 4
 MISSING = "—"
@@ -139,12 +139,27 @@ def param_changes(base: dict[str, Any], head: dict[str, Any]) -> list[tuple[str,
 DRIFT_SUMMARY = ("columns_drifted", "share", "dataset_drift", "score_drift")
 
 
-def drift_section(base: dict[str, Any], head: dict[str, Any]) -> list[str]:
-    """The drift summary of `lockstep drift` at each revision; nothing when neither has one."""
+MONITORING_SUMMARY = ("labelled", "coverage", "degraded", "concept_drift", "data_drift")
+
+
+def summary_section(
+    title: str, path: str, keys: tuple[str, ...], base: dict[str, Any], head: dict[str, Any]
+) -> list[str]:
+    """A metric file's summary keys at each revision; nothing when neither revision has one."""
     if not base and not head:
         return []
-    rows = [[f"`{k}`", fmt_value(base.get(k)), fmt_value(head.get(k))] for k in DRIFT_SUMMARY]
-    return [f"### Drift (`{DRIFT_FILE}`)", "", *table(["", "base", "head"], rows, "lrr"), ""]
+    rows = [[f"`{k}`", fmt_value(base.get(k)), fmt_value(head.get(k))] for k in keys]
+    return [f"### {title} (`{path}`)", "", *table(["", "base", "head"], rows, "lrr"), ""]
+
+
+def drift_section(base: dict[str, Any], head: dict[str, Any]) -> list[str]:
+    """The drift summary of `lockstep drift` at each revision; nothing when neither has one."""
+    return summary_section("Drift", DRIFT_FILE, DRIFT_SUMMARY, base, head)
+
+
+def monitoring_section(base: dict[str, Any], head: dict[str, Any]) -> list[str]:
+    """The summary of `lockstep monitor` (live performance) at each revision, if any."""
+    return summary_section("Monitoring", MONITORING_FILE, MONITORING_SUMMARY, base, head)
 
 
 def table(header: list[str], rows: list[list[str]], align: str = "") -> list[str]:

@@ -4,6 +4,7 @@ Params: ``gate.tolerances`` (metric → ``abs`` and ``rel``) and ``metrics`` (wh
 both read from the BASE revision, so a pull request cannot loosen the bar it is judged by (the
 head's values are used only when the base has no ``gate`` section yet). A regression fails only
 when it exceeds both the absolute and the relative tolerance (``rel`` × |base value|).
+With ``--check-lock REV``, ``gate.require_fresh_lock: true`` also fails a stale dvc.lock at REV.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ import click
 from .. import metric_rules
 from ..config import build
 from ..errors import LockstepError
+from ..fairness_checks import breaches, check_limits
+from ..paths import FAIRNESS_FILE
+from . import lockcheck
 from .diffs import fmt_amount
 
 DIGITS = 9  # metric files hold 6 decimals; rounding the difference removes float noise
@@ -65,6 +69,21 @@ def policy(
     return directions, tols, source
 
 
+def require_fresh_lock(params: dict[str, Any]) -> bool:
+    """``gate.require_fresh_lock``: whether a stale committed dvc.lock fails the gate."""
+    value = (params.get("gate") or {}).get("require_fresh_lock", False)
+    if not isinstance(value, bool):
+        raise LockstepError(f"gate.require_fresh_lock must be true or false, not {value!r}")
+    return value
+
+
+def lock_line(fresh: lockcheck.Freshness, required: bool) -> tuple[bool, str]:
+    """(passed, line) for the dvc.lock check: stale fails only when the gate requires fresh."""
+    failed = fresh.stale and required
+    why = " (gate.require_fresh_lock)" if failed else ""
+    return not failed, f"{'FAIL' if failed else 'ok  '} dvc.lock: {fresh.summary()}{why}"
+
+
 def allowed(tol: Tolerance, base: float) -> float:
     """The largest regression that still passes: exceeding both tolerances means exceeding this."""
     return max(tol.abs, tol.rel * abs(base))
@@ -102,6 +121,20 @@ def check(
     return checks
 
 
+def fairness_limits(base_params: dict[str, Any], head_params: dict[str, Any]) -> dict[str, float]:
+    """``gate.fairness_limits``: the base's, or the head's if the base has no gate section."""
+    params = base_params if "gate" in base_params else head_params
+    return check_limits((params.get("gate") or {}).get("fairness_limits") or {}, "gate")
+
+
+def fairness_gate(
+    base_params: dict[str, Any], head_params: dict[str, Any], fairness: dict[str, Any] | None
+) -> tuple[list[str], list[str]]:
+    """(lines, reasons): head's disparities judged by the fairness limits."""
+    limits = fairness_limits(base_params, head_params)
+    return breaches(fairness, limits) if limits else ([], [])
+
+
 def summary(checks: list[Check], base_label: str, head_label: str) -> tuple[bool, str]:
     """(passed, text): one line per metric and a verdict line."""
     failed = [c for c in checks if c.failed]
@@ -126,7 +159,13 @@ def summary(checks: list[Check], base_label: str, head_label: str) -> tuple[bool
 @click.command("gate")
 @click.option("--base", required=True, help="Git revision to compare against (e.g. origin/main).")
 @click.option("--head", default="workspace", show_default=True, help="Revision or 'workspace'.")
-def command(base: str, head: str) -> None:
+@click.option(
+    "--check-lock",
+    "lock_rev",
+    metavar="REV",
+    help="Compare dvc.lock committed at REV with the reproduced one in the working tree.",
+)
+def command(base: str, head: str, lock_rev: str | None) -> None:
     """Exit 1 when a metric in gate.tolerances regresses past its tolerance."""
     from .revisions import load
 
@@ -141,6 +180,16 @@ def command(base: str, head: str) -> None:
     passed, text = summary(
         check(b.metric_file(), h.metric_file(), directions, tols), b.label, h.label
     )
+    fair_lines, fair_reasons = fairness_gate(b.params, h.params, h.metric_file(FAIRNESS_FILE))
+    if fair_lines:
+        passed = passed and not fair_reasons
+        text = "\n".join([*fair_lines, *(f"gate FAILED: {r}" for r in fair_reasons), text])
+    if lock_rev:
+        required = require_fresh_lock(b.params if source == "base" else h.params)
+        fresh, line = lock_line(lockcheck.check(lock_rev), required)
+        passed, text = passed and fresh, f"{line}\n{text}"
+        if not fresh:
+            text += "\ngate FAILED: the committed dvc.lock is stale (gate.require_fresh_lock)"
     if h.stale:
         text = f"warning: not reproduced ({', '.join(h.stale)} changed): run `dvc repro`\n{text}"
     if source == "head":

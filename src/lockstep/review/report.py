@@ -13,19 +13,22 @@ from typing import Any
 import click
 
 from ..io import write_text
-from ..paths import CV_FILE, INGEST_FILE, PLOT_FILES, VALIDATION_FILE
-from . import charts, gate
+from ..paths import CV_FILE, FAIRNESS_FILE, INGEST_FILE, PLOT_FILES, VALIDATION_FILE
+from . import charts, gate, lockcheck
 from .diffs import (
     DRIFT_FILE,
     MISSING,
+    MONITORING_FILE,
     drift_section,
     fmt_change,
     fmt_param,
     fmt_value,
     metric_rows,
+    monitoring_section,
     param_changes,
     table,
 )
+from .fairness import report_section
 from .revisions import WORKSPACE, Snapshot
 
 MARKER = "<!-- lockstep:report -->"
@@ -46,18 +49,17 @@ def metrics_table(base: dict, head: dict, directions: dict[str, str], alias: str
     return table(["metric", "base", "head", "change", "%", ""], rows, "lrrrrl")
 
 
-def gate_section(checks: list[gate.Check], source: str) -> list[str]:
-    failed = [c for c in checks if c.failed]
-    if failed:
-        head = "### ❌ Gate failed: " + ", ".join(f"`{c.metric}`" for c in failed)
-    else:
-        head = "### ✅ Gate passed"
+def gate_section(checks: list[gate.Check], source: str, stale_lock: bool = False) -> list[str]:
+    failed = [f"`{c.metric}`" for c in checks if c.failed] + ["`dvc.lock`"] * stale_lock
+    head = "### ❌ Gate failed: " + ", ".join(failed) if failed else "### ✅ Gate passed"
     lines = [head, ""]
     for c in checks:
         mark = "❌" if c.failed else "✔️"
         lines.append(f"- {mark} `{c.metric}`: {c.reason}")
     if not checks:
         lines.append("- no metric has a tolerance in `gate.tolerances`")
+    if stale_lock:
+        lines.append("- ❌ `dvc.lock`: stale, and `gate.require_fresh_lock` is true")
     if source == "head":
         lines.append("- the base revision has no `gate` section: the head's tolerances were used")
     return lines
@@ -116,6 +118,12 @@ def curves_section(base: Snapshot, head: Snapshot) -> list[str]:
     return [legend, "", *"\n\n".join(blocks).split("\n")]
 
 
+def fairness_section(base: Snapshot, head: Snapshot) -> list[str]:
+    """Disparities base vs head; limits are the base's ``gate.fairness_limits``, as for the gate."""
+    limits = gate.fairness_limits(base.params, head.params)
+    return report_section(base.metric_file(FAIRNESS_FILE), head.metric_file(FAIRNESS_FILE), limits)
+
+
 def stale_note(snap: Snapshot) -> list[str]:
     if not snap.stale:
         return []
@@ -126,6 +134,15 @@ def stale_note(snap: Snapshot) -> list[str]:
         "> are from the last run. Run `dvc repro` first.",
         "",
     ]
+
+
+def lock_note(fresh: lockcheck.Freshness | None) -> list[str]:
+    """Whether the committed dvc.lock is what CI reproduced (only when it was checked)."""
+    if fresh is None:
+        return []
+    if not fresh.stale:
+        return [f"**dvc.lock:** ✅ {fresh.summary()}.", ""]
+    return ["> [!WARNING]", f"> **dvc.lock** is {fresh.summary()}.", ""]
 
 
 def headline(rows: list, changes: int, base_data: dict | None, head_data: dict | None) -> str:
@@ -140,9 +157,18 @@ def headline(rows: list, changes: int, base_data: dict | None, head_data: dict |
     )
 
 
-def render(base: Snapshot, head: Snapshot, run_url: str | None = None) -> str:
-    """The whole report as markdown, starting with the sticky-comment marker."""
+def render(
+    base: Snapshot,
+    head: Snapshot,
+    run_url: str | None = None,
+    fresh: lockcheck.Freshness | None = None,
+) -> str:
+    """The whole report as markdown, starting with the sticky-comment marker.
+
+    ``fresh``: how the committed dvc.lock compares with the reproduced one, when it was checked.
+    """
     directions, tols, source = gate.policy(base.params, head.params)
+    required = gate.require_fresh_lock(base.params if source == "base" else head.params)
     checks = gate.check(base.metric_file(), head.metric_file(), directions, tols)
     changes = param_changes(base.params, head.params)
     param_rows = [[f"`{k}`", f"`{fmt_param(b)}`", f"`{fmt_param(h)}`"] for k, b, h in changes]
@@ -158,7 +184,8 @@ def render(base: Snapshot, head: Snapshot, run_url: str | None = None) -> str:
         ),
         "",
         *stale_note(head),
-        *gate_section(checks, source),
+        *lock_note(fresh),
+        *gate_section(checks, source, bool(fresh and fresh.stale and required)),
         "",
         "### Test-set metrics",
         "",
@@ -185,6 +212,8 @@ def render(base: Snapshot, head: Snapshot, run_url: str | None = None) -> str:
         *validation_section(base.files.get(VALIDATION_FILE), head.files.get(VALIDATION_FILE)),
         "",
         *drift_section(base.metric_file(DRIFT_FILE), head.metric_file(DRIFT_FILE)),
+        *monitoring_section(base.metric_file(MONITORING_FILE), head.metric_file(MONITORING_FILE)),
+        *fairness_section(base, head),
         "### Curves",
         "",
         *curves_section(base, head),
@@ -202,12 +231,21 @@ def render(base: Snapshot, head: Snapshot, run_url: str | None = None) -> str:
 @click.option("--head", default=WORKSPACE, show_default=True, help="Revision or 'workspace'.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here, not stdout.")
 @click.option("--run-url", help="Link to the CI run that holds the artifacts.")
-def command(base: str, head: str, output: str | None, run_url: str | None) -> None:
+@click.option(
+    "--check-lock",
+    "lock_rev",
+    metavar="REV",
+    help="Say whether dvc.lock committed at REV matches the reproduced one in the working tree.",
+)
+def command(
+    base: str, head: str, output: str | None, run_url: str | None, lock_rev: str | None
+) -> None:
     """Markdown metric, param and data diff of HEAD (or the working tree) against BASE."""
     from .revisions import load
 
     snaps: dict[str, Any] = load([base, head])
-    text = render(snaps[base], snaps[head], run_url)
+    fresh = lockcheck.check(lock_rev) if lock_rev else None
+    text = render(snaps[base], snaps[head], run_url, fresh)
     if output:
         write_text(output, text)
         click.echo(f"report: wrote {output} ({snaps[base].label} -> {snaps[head].label})", err=True)

@@ -22,6 +22,7 @@ from typing import Any
 from ..contract.records import check_records
 from ..errors import LockstepError
 from ..paths import PREDICTIONS_DIR
+from .explain import explanations, parse_request
 from .metrics import Measured, new_metrics
 from .predlog import PredictionLog
 from .sources import Loaded, State, route
@@ -31,7 +32,14 @@ from .sources import Loaded, State, route
 INLINE_RECORDS = 20
 
 
-def _score(loaded: Loaded, role: str, records: list[Any], log: PredictionLog) -> dict[str, Any]:
+def _score(
+    loaded: Loaded,
+    role: str,
+    records: list[Any],
+    log: PredictionLog,
+    top: int | None = None,
+    log_explanations: bool = False,
+) -> dict[str, Any]:
     try:
         batch, errors = check_records(records, loaded.data, loaded.schema, loaded.key)
     except (ValueError, TypeError, OverflowError) as exc:  # input the checks could not read
@@ -41,25 +49,30 @@ def _score(loaded: Loaded, role: str, records: list[Any], log: PredictionLog) ->
     proba = loaded.scorer.positive_proba(batch).tolist()
     labels = [int(p >= loaded.threshold) for p in proba]
     version = loaded.info["version"]
+    shown, logged = explanations(loaded, batch, top, log_explanations)
     now = datetime.now(UTC).isoformat(timespec="milliseconds")
     request_id = uuid.uuid4().hex
-    log.write(
-        [
-            {"ts": now, "request": request_id, "model": role, "version": version, "id": pid,
-             "features": feats, "score": p, "label": label}
-            for pid, feats, p, label in zip(batch.ids, batch.features(), proba, labels, strict=True)
-        ]
-    )  # fmt: skip
+    rows = [
+        {"ts": now, "request": request_id, "model": role, "version": version, "id": pid,
+         "features": feats, "score": p, "label": label}
+        for pid, feats, p, label in zip(batch.ids, batch.features(), proba, labels, strict=True)
+    ]  # fmt: skip
+    for row, explanation in zip(rows, logged or (), strict=False):
+        row["explanation"] = explanation
+    log.write(rows)
     id_column = loaded.data.id_column
+    predictions = [
+        {"id": r[id_column], "probability": p, "label": label}
+        for r, p, label in zip(records, proba, labels, strict=True)
+    ]
+    for prediction, explanation in zip(predictions, shown or (), strict=False):
+        prediction["explanation"] = explanation
     return {
         "request": request_id,
         "model": role,
         "version": version,
         "threshold": loaded.threshold,
-        "predictions": [
-            {"id": r[id_column], "probability": p, "label": label}
-            for r, p, label in zip(records, proba, labels, strict=True)
-        ],
+        "predictions": predictions,
     }
 
 
@@ -73,6 +86,7 @@ def create_app(
     log_max_bytes: int = 50_000_000,
     pseudonymized: bool = False,
     eager: bool = True,
+    log_explanations: bool = False,
 ) -> Any:
     """The FastAPI app. ``primary``/``canary`` are model sources (DirSource or StageSource)."""
     from fastapi import FastAPI
@@ -86,7 +100,7 @@ def create_app(
         state.reload()
     app = FastAPI(title="lockstep", lifespan=_lifespan(state, log), docs_url=None, redoc_url=None)
     app.state.lockstep = state
-    _add_predict(app, state, log, metrics, max_records, canary_seed)
+    _add_predict(app, state, log, metrics, max_records, canary_seed, log_explanations)
     _add_status(app, state, metrics)
     return Measured(app, metrics)
 
@@ -143,7 +157,13 @@ async def _records(request: Any, max_records: int) -> tuple[bytes, list] | Any:
 
 
 def _add_predict(
-    app: Any, state: State, log: PredictionLog, metrics: dict, max_records: int, seed: int
+    app: Any,
+    state: State,
+    log: PredictionLog,
+    metrics: dict,
+    max_records: int,
+    seed: int,
+    log_explanations: bool = False,
 ) -> None:
     from fastapi import Request
     from starlette.concurrency import run_in_threadpool
@@ -160,10 +180,19 @@ def _add_predict(
         use_canary = current[1] is not None and route(body, state.fraction, seed)
         role, loaded = ("canary", current[1]) if use_canary else ("prod", current[0])
         request.scope["lockstep"]["model"] = role
-        if len(records) <= INLINE_RECORDS:  # a thread hop costs more than scoring a few rows
-            result = _score(loaded, role, records, log)
-        else:
-            result = await run_in_threadpool(_score, loaded, role, records, log)
+        try:
+            query = request.query_params
+            top = parse_request(query.get("explain"), query.get("top"))
+        except ValueError as exc:
+            return _fail(422, str(exc))
+        args = (loaded, role, records, log, top, log_explanations)
+        try:
+            if len(records) <= INLINE_RECORDS:  # a thread hop costs more than scoring a few rows
+                result = _score(*args)
+            else:
+                result = await run_in_threadpool(_score, *args)
+        except LockstepError as exc:  # e.g. a tree model to explain and no shap installed
+            return _fail(501, str(exc))
         if "errors" in result:
             return _fail(422, "some records break the data contract", result["errors"])
         version = result["version"]

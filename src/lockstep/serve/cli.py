@@ -42,6 +42,11 @@ from .sources import DirSource, StageSource
 )
 @click.option("--log-dir", default=PREDICTIONS_DIR, show_default=True)
 @click.option("--log-max-bytes", default=50_000_000, show_default=True, type=int)
+@click.option(
+    "--log-explanations",
+    is_flag=True,
+    help="Keep every logged record's full explanation (contributions) in the prediction log.",
+)
 @click.option("--max-records", default=1000, show_default=True, type=int)
 @click.option(
     "--pseudonymized",
@@ -52,7 +57,7 @@ def command(
     stage: str | None, model_dir: str | None, params_path: str, artifact: str | None,
     host: str, port: int, canary_stage: str | None, canary_model: str | None,
     canary_fraction: float, canary_seed: int, log_dir: str, log_max_bytes: int,
-    max_records: int, pseudonymized: bool,
+    max_records: int, pseudonymized: bool, log_explanations: bool,
 ) -> None:  # fmt: skip
     """Serve the promoted model over HTTP: POST /predict, GET /health /ready /model /metrics."""
     import signal
@@ -79,6 +84,7 @@ def command(
     app = create_app(
         primary, canary, canary_fraction if canary else 0.0, canary_seed, log_dir,
         max_records, log_max_bytes, pseudonymized, eager=False,
+        log_explanations=log_explanations,
     )  # fmt: skip
     if hasattr(signal, "SIGHUP"):
         signal.signal(

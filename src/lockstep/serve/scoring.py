@@ -66,9 +66,12 @@ class Scorer:
         return reference
 
     def _arrays(self, inputs: dict[str, np.ndarray], plan: tuple) -> np.ndarray:
+        return plan[2].predict_proba(self._matrix(inputs, plan))[:, 1]
+
+    def _matrix(self, inputs: dict[str, np.ndarray], plan: tuple) -> np.ndarray:
         from ..features import derive_columns
 
-        specs, branches, estimator = plan
+        specs, branches, _ = plan
         columns = dict(inputs)
         columns.update(derive_columns(columns, specs))
         parts = []
@@ -77,7 +80,14 @@ class Scorer:
             for step in steps:
                 matrix = step.transform(matrix)
             parts.append(matrix)
-        return estimator.predict_proba(np.hstack(parts))[:, 1]
+        return np.hstack(parts)
+
+    def features(self, batch: Any) -> np.ndarray:
+        """The matrix the estimator scores (what ``explain`` splits into contributions)."""
+        plan = self.plan
+        if plan is None:
+            return self.model[:-1].transform(batch.frame())
+        return self._matrix(batch.columns, plan)
 
 
 def _plan(model: Any) -> tuple | None:

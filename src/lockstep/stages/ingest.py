@@ -1,7 +1,8 @@
 """Stage ingest: the configured source → data/raw/<name>.parquet + reports/ingest.json.
 
 Params: ``data``. Source kinds: ``package`` (a dataset bundled in an installed package),
-``file`` (CSV or Parquet, local path or URL), ``sql`` (a query through SQLAlchemy). Columns listed
+``file`` (CSV or Parquet, local path or URL), ``sql`` (a query through SQLAlchemy); then the
+labelled production rows in ``data.feedback`` when that file exists. Columns listed
 in ``data.pseudonymize.columns`` are replaced by a keyed hash (HMAC-SHA256) before anything is
 written; the key comes from the environment variable named by ``key_env``.
 """
@@ -148,9 +149,25 @@ def ingest(cfg: DataConfig) -> pd.DataFrame:
     frame = frame.rename(columns=dict(cfg.rename))
     if frame.empty:
         raise LockstepError(f"data.source ({cfg.source.kind}) gave no rows: nothing to ingest")
-    if not cfg.pseudonymize.columns:  # no key needed when nothing is pseudonymized
+    if cfg.pseudonymize.columns:  # no key needed when nothing is pseudonymized
+        frame = pseudonymize(frame, cfg.pseudonymize.columns, pseudonym_key(cfg.pseudonymize))
+    return with_feedback(frame, cfg)
+
+
+def with_feedback(frame: pd.DataFrame, cfg: DataConfig) -> pd.DataFrame:
+    """The source plus the labelled production rows in ``data.feedback`` (ids already
+    pseudonymized), when that file exists; a feedback row replaces the source row with its id."""
+    if not cfg.feedback or not Path(cfg.feedback).is_file():
         return frame
-    return pseudonymize(frame, cfg.pseudonymize.columns, pseudonym_key(cfg.pseudonymize))
+    rows = pd.read_parquet(cfg.feedback)
+    if set(rows.columns) != set(frame.columns):
+        raise LockstepError(
+            f"data.feedback {cfg.feedback}: columns {sorted(rows.columns)} differ from the "
+            f"source's {sorted(map(str, frame.columns))}; export it again with "
+            "`lockstep outcomes export`"
+        )
+    both = pd.concat([frame, rows[list(frame.columns)]], ignore_index=True)
+    return both.drop_duplicates(cfg.id_column, keep="last").reset_index(drop=True)
 
 
 @click.command("ingest")

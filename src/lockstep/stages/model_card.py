@@ -1,7 +1,8 @@
 """Stage model_card: model + test features + ingest record → reports/model_card.md.
 
 Params: ``data`` (schema, target), ``split``, ``model``, ``train``, ``evaluate`` (threshold, seed)
-and ``model_card`` (bootstrap samples, confidence). Slice columns, intended use and limitations
+and ``model_card`` (bootstrap samples, confidence); the fairness section comes from
+reports/fairness.json (stage fairness). Slice columns, intended use and limitations
 belong to the dataset, so they come from ``data`` (``slice_columns``, ``intended_use``,
 ``limitations``).
 The card holds the data source and hash, rows, schema, params, test metrics with seeded bootstrap
@@ -20,13 +21,14 @@ import click
 import numpy as np
 import pandas as pd
 
-from .. import bootstrap
+from .. import bootstrap, explain
 from ..config import read_section, section
 from ..contract.schema import DataConfig
 from ..errors import LockstepError
+from ..fairness_checks import card_section
 from ..io import file_hash, write_text
 from ..options import params_option
-from ..paths import INGEST_FILE, MODEL_CARD, MODEL_FILE, TEST_FEATURES
+from ..paths import FAIRNESS_FILE, INGEST_FILE, MODEL_CARD, MODEL_FILE, TEST_FEATURES
 from .evaluate import score_test_rows, scores
 
 
@@ -96,6 +98,7 @@ def render(
     slices: list[str],
     card: ModelCardParams,
     lineage: dict[str, str],
+    extra: tuple[str, ...] = (),
 ) -> str:
     source = json.dumps(ingest.get("source", {}), sort_keys=True)
     model = params.get("model", {})
@@ -141,6 +144,7 @@ def render(
         "## Metrics by slice",
         *slices,
         "",
+        *extra,
         "## Lineage",
         "",
         "md5 of each input, as recorded in dvc.lock:",
@@ -155,12 +159,20 @@ def render(
 @click.option("--model", "model_path", default=MODEL_FILE, show_default=True)
 @click.option("--input", "input_path", default=TEST_FEATURES, show_default=True)
 @click.option("--ingest", "ingest_path", default=INGEST_FILE, show_default=True)
+@click.option("--fairness", "fairness_path", default=FAIRNESS_FILE, show_default=True)
 @click.option("--output", default=MODEL_CARD, show_default=True)
 def command(
-    params_path: str, model_path: str, input_path: str, ingest_path: str, output: str
+    params_path: str,
+    model_path: str,
+    input_path: str,
+    ingest_path: str,
+    fairness_path: str,
+    output: str,
 ) -> None:
     """Write the model card: data, params, metrics with intervals and by slice, lineage."""
-    params, data, ev, frame, _, y, _, proba = score_test_rows(params_path, model_path, input_path)
+    params, data, ev, frame, X, y, model, proba = score_test_rows(
+        params_path, model_path, input_path
+    )
     card = read_section(ModelCardParams, params)
     with open(ingest_path, encoding="utf-8") as handle:
         ingest = json.load(handle)
@@ -168,6 +180,11 @@ def command(
     shown["test_rows"] = len(frame)
     metrics = metric_table(y, proba, ev.threshold, card, ev.seed)
     slices = slice_tables(frame, y, proba, ev.threshold, data.slice_columns)
-    lineage = {p: file_hash(p, "md5") for p in (model_path, input_path, ingest_path)}
-    write_text(output, render(data, ingest, shown, metrics, slices, card, lineage))
+    with open(fairness_path, encoding="utf-8") as handle:
+        fair = card_section(json.load(handle))
+    effects = explain.card_section(model, X)
+    extra = ("## Fairness", "", *fair, "", "## What drives the score", "", *effects, "")
+    inputs = (model_path, input_path, ingest_path, fairness_path)
+    lineage = {p: file_hash(p, "md5") for p in inputs}
+    write_text(output, render(data, ingest, shown, metrics, slices, card, lineage, extra))
     click.echo(f"model_card: {len(data.slice_columns)} slice column(s) -> {output}")

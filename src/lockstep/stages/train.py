@@ -1,8 +1,10 @@
 """Stage train: data/features/train.parquet → models/model.skops + reports/cv.json.
 
 Params: ``data`` (column roles), ``featurize``, ``model`` (family + estimator params), ``train``
-(seed, cv_folds, cv_metrics). Stratified k-fold cross-validation on the training rows is recorded
-as metrics; then the whole pipeline is fitted on all training rows and saved as a skops file.
+(seed, cv_folds, cv_metrics, scheduler). Stratified k-fold cross-validation on the training rows is
+recorded as metrics; then the whole pipeline is fitted on all training rows and saved (skops).
+With ``train.scheduler`` set (``tcp://HOST:PORT``), the CV folds run on that Dask cluster through
+joblib's Dask backend; the metrics are the same as when they run here.
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ from typing import Any, ClassVar
 import click
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedKFold, cross_validate
+from sklearn.model_selection import cross_validate
 
+from ..cluster import check_address, fold_backend
 from ..config import load_params, read_section, section
 from ..contract.schema import DataConfig
 from ..errors import LockstepError
 from ..features import FeaturizeParams
 from ..io import read_parquet, rounded, write_bytes, write_json
-from ..models import check_scorer, dumps_model, labels, make_estimator, make_pipeline
+from ..models import check_scorer, cv_folds, dumps_model, labels, make_estimator, make_pipeline
 from ..numerics import check as numerics_check
 from ..options import params_option
 from ..paths import CV_FILE, MODEL_FILE, TRAIN_FEATURES
@@ -32,16 +35,19 @@ class TrainParams:
     seed: int
     cv_folds: int = 5
     cv_metrics: tuple[str, ...] = ("roc_auc",)
+    scheduler: str | None = None
 
     def __post_init__(self) -> None:
         if self.cv_folds < 2:
             raise LockstepError(f"train.cv_folds must be at least 2, got {self.cv_folds}")
         for metric in self.cv_metrics:
             check_scorer(metric, "train.cv_metrics")
+        if self.scheduler:
+            check_address(self.scheduler, "train.scheduler")
 
 
 def cross_validation(pipeline: Any, X: pd.DataFrame, y: np.ndarray, params: TrainParams) -> dict:
-    folds = StratifiedKFold(n_splits=params.cv_folds, shuffle=True, random_state=params.seed)
+    folds = cv_folds(params.cv_folds, params.seed)
     scores = cross_validate(
         pipeline, X, y, cv=folds, scoring=list(params.cv_metrics), error_score="raise"
     )
@@ -74,7 +80,8 @@ def command(params_path: str, input_path: str, model_path: str, metrics: str) ->
     pipeline = make_pipeline(
         data, derived, make_estimator(section(params, "model"), train_params.seed)
     )
-    report = cross_validation(pipeline, X, y, train_params)
+    with fold_backend(train_params.scheduler):
+        report = cross_validation(pipeline, X, y, train_params)
     pipeline.fit(X, y)
     write_bytes(model_path, dumps_model(pipeline))
     write_json(metrics, report)
