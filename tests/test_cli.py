@@ -40,6 +40,7 @@ OUTPUTS = (
     "reports/cv.json",
     "reports/metrics.json",
     "reports/confusion_counts.json",
+    "data/scores/test.parquet",
     "reports/plots/roc.json",
     "reports/plots/precision_recall.json",
     "reports/plots/confusion_matrix.json",
@@ -298,6 +299,11 @@ def test_evaluate_writes_metrics_and_plots(done):
     features = {row["feature"] for row in importance}
     assert "customer_id" not in features
     assert {"tenure", "tenure_band", "addon_count"} <= features
+    scored = pd.read_parquet(done / "data/scores/test.parquet")
+    test = pd.read_parquet(done / "data/features/test.parquet")
+    assert list(scored["id"]) == list(test["customer_id"])  # the pseudonymized ids
+    assert list(scored["label"]) == list((test["churn"] == "Yes").astype(int))
+    assert scored["probability"].between(0, 1).all()
 
 
 def test_evaluate_without_a_model_fails_and_writes_nothing(project, done):
@@ -306,6 +312,7 @@ def test_evaluate_without_a_model_fails_and_writes_nothing(project, done):
     assert result.exit_code == 1
     assert "models/model.skops not found" in result.output
     assert not (project / "reports").exists()
+    assert not (project / "data/scores").exists()
 
 
 def test_params_command_composes_the_project_conf(project):

@@ -35,6 +35,9 @@ GROUND = {
     "cluster",
     "fairness",
     "fairness_checks",
+    "paired",
+    "significance",
+    "scores",
 }
 MODEL_LEVEL = {"contract", "features", "models", "explain"}
 CAPABILITIES = {"review", "registry", "reproduce", "serve", "monitor", "tune"}

@@ -29,6 +29,14 @@ COMMANDS = {
         "Markdown metric/param/data diff between two revisions.",
     ),
     "gate": ("lockstep.review.gate:command", "Exit 1 when a metric regresses past its tolerance."),
+    "bisect": (
+        "lockstep.review.bisect_run:command",
+        "Find the first commit where a metric went bad (binary search).",
+    ),
+    "explain": (
+        "lockstep.review.explain_run:command",
+        "Split a metric's change between data, params and code (Shapley).",
+    ),
     "comment": ("lockstep.review.comment:command", "Create or update the one sticky PR comment."),
     "registry": ("lockstep.registry.cli:command", "Model versions and stages from Git tags."),
     "promote": (

@@ -17,6 +17,7 @@ FEATURES_DIR = "data/features"
 TRAIN_FEATURES = f"{FEATURES_DIR}/train.parquet"
 TEST_FEATURES = f"{FEATURES_DIR}/test.parquet"
 MODEL_FILE = "models/model.skops"
+SCORES_FILE = "data/scores/test.parquet"  # evaluate: id, label, probability of each test row
 
 INGEST_FILE = "reports/ingest.json"
 VALIDATION_FILE = "reports/validation.json"

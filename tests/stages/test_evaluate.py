@@ -9,7 +9,7 @@ from sklearn import metrics as skm
 from lockstep.errors import LockstepError
 from lockstep.io import dumps_json
 from lockstep.models import labels, make_estimator, make_pipeline
-from lockstep.stages.evaluate import EvaluateParams, curves, importance, scores
+from lockstep.stages.evaluate import EvaluateParams, curves, importance, score_rows, scores
 from tests.helpers.tiny import DERIVED, data_config, raw_frame
 
 Y = np.array([0, 0, 1, 1, 0, 1, 0, 1, 1, 0])
@@ -92,3 +92,16 @@ def test_importance_ranks_every_input_column():
         EvaluateParams(seed=0, importance_metric="nope")
     with pytest.raises(LockstepError, match="threshold"):
         EvaluateParams(seed=0, threshold=1.5)
+
+
+def test_score_rows_keep_ids_labels_and_exact_probabilities_in_order():
+    import pandas as pd
+
+    from lockstep.significance import Scores
+
+    proba = np.array([0.123456789012, 0.9, 0.5])
+    frame = score_rows(pd.Series(["c", "a", "b"]), np.array([1, 0, 1]), proba)
+    assert list(frame.columns) == ["id", "label", "probability"]
+    assert list(frame["id"]) == ["c", "a", "b"]
+    assert frame["probability"].to_numpy().tolist() == proba.tolist()  # not rounded
+    assert Scores.from_frame(frame).labels.tolist() == [1, 0, 1]

@@ -12,6 +12,8 @@ from typing import Any, ClassVar
 from ..errors import LockstepError
 from ..fairness_checks import breaches, check_limits
 from ..metric_rules import improvement
+from ..paired import Comparison
+from . import promote_stats
 
 # params.yaml sections that describe reporting and promotion, not the model itself.
 NOT_MODEL = ("promote", "gate", "metrics")
@@ -38,6 +40,19 @@ class Policy:
     # A monitoring.json from `lockstep monitor`: its canary A/B verdict becomes evidence, and a
     # canary judged "worse" than prod is not promoted. None: live evidence is not used.
     ab_evidence: str | None = None
+    # judged by intervals (lockstep.promote_stats)
+    mode: str = "tolerance"
+    require_significant_gain: tuple[str, ...] = ()
+    confidence: float = 0.95
+    bootstrap_samples: int = 1000
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        error = promote_stats.check_settings(
+            self.mode, self.require_significant_gain, ("staging", "prod")
+        )
+        if error:
+            raise LockstepError(error)
 
 
 @dataclass
@@ -70,6 +85,78 @@ def _value(metrics: dict[str, Any], metric: str, who: str) -> float:
     return float(metrics[metric])
 
 
+def _floors(policy: Policy, directions: dict[str, str], candidate: dict[str, Any]) -> Decision:
+    out = Decision(True, [], [])
+    for metric, limit in sorted(policy.floors.items()):
+        direction = _direction(directions, metric)
+        value = _value(candidate, metric, "candidate")
+        holds = value >= limit if direction == "higher" else value <= limit
+        bound = ">=" if direction == "higher" else "<="
+        out.lines.append(f"floor {metric}: {value:.6f} {bound} {limit} {_mark(holds)}")
+        if not holds:
+            out.reasons.append(f"{metric} {value:.6f} misses the absolute floor {bound} {limit}")
+    return out
+
+
+def _primary(policy: Policy, directions, candidate, champion, evidence, stage, out) -> None:
+    primary = policy.primary_metric
+    direction = _direction(directions, primary)
+    head, base = _value(candidate, primary, "candidate"), _value(champion, primary, "champion")
+    if stage in policy.require_significant_gain:
+        ok, line = promote_stats.primary(
+            _evidence(evidence, primary), direction, policy.min_improvement
+        )
+        out.lines.append(f"{line} {_mark(ok)}")
+        if not ok:
+            out.reasons.append(f"{primary} is not significantly better than the champion's")
+        return
+    gain = improvement(direction, base, head)
+    ok = gain > 1e-12 and gain >= policy.min_improvement - 1e-12
+    out.lines.append(
+        f"primary {primary}: candidate {head:.6f} vs champion {base:.6f} "
+        f"(gain {gain:+.6f}, needs > 0 and >= {policy.min_improvement}) {_mark(ok)}"
+    )
+    if not ok:
+        out.reasons.append(
+            f"{primary} did not improve enough: {head:.6f} vs champion {base:.6f} "
+            f"(gain {gain:+.6f}, required >= {policy.min_improvement} and > 0)"
+        )
+
+
+def _guardrails(policy: Policy, directions, candidate, champion, evidence, out) -> None:
+    for metric, allowed in sorted(policy.guardrails.items()):
+        direction = _direction(directions, metric)
+        if policy.mode != "tolerance":
+            ok, line = promote_stats.guardrail(
+                policy.mode, _evidence(evidence, metric), direction, allowed
+            )
+            out.lines.append(f"{line} {_mark(ok)}")
+            if not ok:
+                out.reasons.append(line)
+            continue
+        head, base = _value(candidate, metric, "candidate"), _value(champion, metric, "champion")
+        regression = -improvement(direction, base, head)
+        ok = regression <= allowed + 1e-12
+        out.lines.append(
+            f"guardrail {metric}: candidate {head:.6f} vs champion {base:.6f} "
+            f"(regression {regression:+.6f}, allowed {allowed}) {_mark(ok)}"
+        )
+        if not ok:
+            out.reasons.append(
+                f"guardrail {metric} regressed by {regression:.6f} "
+                f"({head:.6f} vs champion {base:.6f}; allowed {allowed})"
+            )
+
+
+def _evidence(evidence: dict[str, Comparison] | None, metric: str) -> Comparison:
+    if not evidence or metric not in evidence:
+        raise LockstepError(
+            f"promote: judging '{metric}' by its interval needs both commits' scored test rows "
+            "(data/scores/test.parquet); none were compared"
+        )
+    return evidence[metric]
+
+
 def decide(
     policy: Policy,
     directions: dict[str, str],
@@ -77,58 +164,30 @@ def decide(
     champion: dict[str, Any] | None,
     validation_passed: bool,
     fairness: dict[str, Any] | None = None,
+    evidence: dict[str, Comparison] | None = None,
+    stage: str = "",
 ) -> Decision:
     """Promote ``candidate`` over ``champion`` (None: no champion yet) under ``policy``?
 
     ``fairness`` is the candidate's reports/fairness.json, judged by ``policy.fairness_limits``.
+    ``evidence`` holds the interval of each metric's change (needed when ``policy.mode`` is not
+    ``tolerance`` or ``stage`` requires a significant gain).
     """
     limits = check_limits(policy.fairness_limits, "promote")
     lines, reasons = breaches(fairness, limits)
+    out = Decision(True, reasons, lines)
     if policy.require_validation and not validation_passed:
-        reasons.append("data validation did not pass (reports/validation.json)")
-    for metric, limit in sorted(policy.floors.items()):
-        direction = _direction(directions, metric)
-        value = _value(candidate, metric, "candidate")
-        holds = value >= limit if direction == "higher" else value <= limit
-        bound = ">=" if direction == "higher" else "<="
-        lines.append(f"floor {metric}: {value:.6f} {bound} {limit} {_mark(holds)}")
-        if not holds:
-            reasons.append(f"{metric} {value:.6f} misses the absolute floor {bound} {limit}")
+        out.reasons.append("data validation did not pass (reports/validation.json)")
+    floors = _floors(policy, directions, candidate)
+    out.lines += floors.lines
+    out.reasons += floors.reasons
     if champion is not None:
-        primary = policy.primary_metric
-        direction = _direction(directions, primary)
-        head, base = _value(candidate, primary, "candidate"), _value(champion, primary, "champion")
-        gain = improvement(direction, base, head)
-        ok = gain > 1e-12 and gain >= policy.min_improvement - 1e-12
-        lines.append(
-            f"primary {primary}: candidate {head:.6f} vs champion {base:.6f} "
-            f"(gain {gain:+.6f}, needs > 0 and >= {policy.min_improvement}) {_mark(ok)}"
-        )
-        if not ok:
-            reasons.append(
-                f"{primary} did not improve enough: {head:.6f} vs champion {base:.6f} "
-                f"(gain {gain:+.6f}, required >= {policy.min_improvement} and > 0)"
-            )
-        for metric, allowed in sorted(policy.guardrails.items()):
-            direction = _direction(directions, metric)
-            head, base = (
-                _value(candidate, metric, "candidate"),
-                _value(champion, metric, "champion"),
-            )
-            regression = -improvement(direction, base, head)
-            ok = regression <= allowed + 1e-12
-            lines.append(
-                f"guardrail {metric}: candidate {head:.6f} vs champion {base:.6f} "
-                f"(regression {regression:+.6f}, allowed {allowed}) {_mark(ok)}"
-            )
-            if not ok:
-                reasons.append(
-                    f"guardrail {metric} regressed by {regression:.6f} "
-                    f"({head:.6f} vs champion {base:.6f}; allowed {allowed})"
-                )
+        _primary(policy, directions, candidate, champion, evidence, stage, out)
+        _guardrails(policy, directions, candidate, champion, evidence, out)
     else:
-        lines.append("no champion in this stage yet: only the absolute floors apply")
-    return Decision(not reasons, reasons, lines)
+        out.lines.append("no champion in this stage yet: only the absolute floors apply")
+    out.promote = not out.reasons
+    return out
 
 
 def with_ab_evidence(decision: Decision, ab: dict[str, Any] | None, where: str) -> Decision:

@@ -4,7 +4,9 @@ promote: the candidate is HEAD, which must be reproduced (clean Git tree, `dvc s
 params.yaml composed from conf/). Its metrics at HEAD are compared with the stage's champion's
 metrics at the champion's commit under the ``promote`` policy; on success HEAD is registered as a
 new version (unless it already is one) and assigned the stage, and the previous champion is
-unassigned, so each stage holds one version. The tag messages record the decision.
+unassigned, so each stage holds one version. The tag messages record the decision; when the
+policy judges by intervals (``promote.mode``, ``require_significant_gain``), each line records
+the test, the interval of the change and the verdict, from both commits' scored test rows.
 
 rollback: unassigns the stage from its current version and assigns it again to the version that
 held it before. Nothing is deleted: every step is a new tag.
@@ -136,7 +138,10 @@ def judge(registry: Registry, stage: str, head: str, params: dict, read: Reader)
     passed = bool(candidate["validation"].get("passed"))
     base = reigning["metrics"] if reigning else None
     fairness = candidate.get("fairness")  # the candidate's own disparities, the rules' limits
-    decision = decide(policy, directions(rules), candidate["metrics"], base, passed, fairness)
+    tested = judged_by_intervals(policy, rules, stage, head, champion)
+    decision = decide(
+        policy, directions(rules), candidate["metrics"], base, passed, fairness, tested, stage
+    )
     if policy.ab_evidence:
         decision = with_ab_evidence(decision, live_ab(policy.ab_evidence), policy.ab_evidence)
     if existing is not None:
@@ -167,6 +172,20 @@ def apply_plan(repo: Any, plan: Plan, dry_run: bool) -> None:
     if not dry_run:
         pushes = " && ".join(f"git push origin {tag}" for tag, *_ in plan)
         click.echo(f"push each tag on its own: {pushes}")
+
+
+def judged_by_intervals(
+    policy: Policy, rules: dict, stage: str, head: str, champion: Version | None
+) -> dict | None:
+    """Intervals of every metric's change against the champion, when the policy needs them."""
+    from ..significance import Settings
+    from .promote_stats import evidence, needs_scores
+
+    if champion is None or not needs_scores(policy.mode, policy.require_significant_gain, stage):
+        return None
+    threshold = float((rules.get("evaluate") or {}).get("threshold", 0.5))
+    settings = Settings(threshold, policy.confidence, policy.bootstrap_samples, policy.seed)
+    return evidence(head, champion.commit, rules, settings)
 
 
 @click.command("promote")

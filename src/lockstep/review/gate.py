@@ -1,5 +1,9 @@
 """`lockstep gate`: fail when a test-set metric regresses past its tolerance against a base rev.
 
+``gate.mode`` chooses how a regression is judged (lockstep.gate_modes): ``tolerance`` by the
+point change, ``significance`` and ``non_inferiority`` by the interval of the change computed
+from both revisions' scored test rows.
+
 Params: ``gate.tolerances`` (metric → ``abs`` and ``rel``) and ``metrics`` (which way is better),
 both read from the BASE revision, so a pull request cannot loosen the bar it is judged by (the
 head's values are used only when the base has no ``gate`` section yet). A regression fails only
@@ -21,6 +25,7 @@ from ..fairness_checks import breaches, check_limits
 from ..paths import FAIRNESS_FILE
 from . import lockcheck
 from .diffs import fmt_amount
+from .gate_modes import gate_stats, restate
 
 DIGITS = 9  # metric files hold 6 decimals; rounding the difference removes float noise
 
@@ -29,6 +34,7 @@ DIGITS = 9  # metric files hold 6 decimals; rounding the difference removes floa
 class Tolerance:
     abs: float = 0.0
     rel: float = 0.0
+    margin: float | None = None  # non_inferiority mode only; default: the tolerance
 
 
 @dataclass(frozen=True)
@@ -48,8 +54,8 @@ def tolerances(params: dict[str, Any], where: str = "params.yaml:gate") -> dict[
     result = {}
     for name, value in section.items():
         tol = build(Tolerance, value, f"{where}.tolerances.{name}")
-        if tol.abs < 0 or tol.rel < 0:
-            raise LockstepError(f"{where}.tolerances.{name}: abs and rel must be >= 0")
+        if tol.abs < 0 or tol.rel < 0 or (tol.margin is not None and tol.margin < 0):
+            raise LockstepError(f"{where}.tolerances.{name}: abs, rel and margin must be >= 0")
         result[name] = tol
     return result
 
@@ -156,6 +162,17 @@ def summary(checks: list[Check], base_label: str, head_label: str) -> tuple[bool
     return not failed, "\n".join(lines)
 
 
+def tested(base: str, head: str, rules: dict[str, Any]) -> dict:
+    """Comparisons of every judged metric from both revisions' scored rows (must exist)."""
+    from ..scores import read_at
+    from ..significance import compare_all
+
+    stats = gate_stats(rules)
+    threshold = float((rules.get("evaluate") or {}).get("threshold", 0.5))
+    settings = stats.settings(threshold)
+    return compare_all(read_at(base), read_at(head), metric_rules.directions(rules), settings)
+
+
 @click.command("gate")
 @click.option("--base", required=True, help="Git revision to compare against (e.g. origin/main).")
 @click.option("--head", default="workspace", show_default=True, help="Revision or 'workspace'.")
@@ -177,9 +194,13 @@ def command(base: str, head: str, lock_rev: str | None) -> None:
             f"{b.label} has gate tolerances but no readable reports/metrics.json: the gate "
             f"cannot compare (run `dvc metrics show --all-commits` to see DVC's error)"
         )
-    passed, text = summary(
-        check(b.metric_file(), h.metric_file(), directions, tols), b.label, h.label
-    )
+    checks = check(b.metric_file(), h.metric_file(), directions, tols)
+    rules = b.params if source == "base" else h.params
+    mode = gate_stats(rules).mode
+    if mode != "tolerance":
+        checks = restate(checks, directions, tols, mode, tested(base, head, rules))
+    passed, text = summary(checks, b.label, h.label)
+    text = f"mode: {mode}\n{text}"
     fair_lines, fair_reasons = fairness_gate(b.params, h.params, h.metric_file(FAIRNESS_FILE))
     if fair_lines:
         passed = passed and not fair_reasons

@@ -3,7 +3,9 @@
 Sections: gate verdict, test-set metrics (base, head, change, better/worse by each metric's
 direction), cross-validation, changed params only, data (raw rows, content hash, columns),
 validation summary, and ROC / precision-recall curves of base vs head as Mermaid charts.
-Metrics and params are read with DVC's Python API (lockstep.revisions).
+Metrics and params are read with DVC's Python API (lockstep.revisions). When both revisions
+have scored test rows, each judged metric is tested (lockstep.verdicts): better, worse or
+indistinguishable at the configured confidence, with the interval of the change.
 """
 
 from __future__ import annotations
@@ -14,14 +16,13 @@ import click
 
 from ..io import write_text
 from ..paths import CV_FILE, FAIRNESS_FILE, INGEST_FILE, PLOT_FILES, VALIDATION_FILE
-from . import charts, gate, lockcheck
+from . import charts, gate, gate_modes, lockcheck
 from .diffs import (
     DRIFT_FILE,
     MISSING,
     MONITORING_FILE,
     drift_section,
     fmt_change,
-    fmt_param,
     fmt_value,
     metric_rows,
     monitoring_section,
@@ -30,6 +31,7 @@ from .diffs import (
 )
 from .fairness import report_section
 from .revisions import WORKSPACE, Snapshot
+from .verdicts import Review, cv_table, headline_counts, param_rows, review_notes, verdict_table
 
 MARKER = "<!-- lockstep:report -->"
 CURVES = (
@@ -49,10 +51,12 @@ def metrics_table(base: dict, head: dict, directions: dict[str, str], alias: str
     return table(["metric", "base", "head", "change", "%", ""], rows, "lrrrrl")
 
 
-def gate_section(checks: list[gate.Check], source: str, stale_lock: bool = False) -> list[str]:
+def gate_section(
+    checks: list[gate.Check], source: str, stale_lock: bool = False, mode: str = "tolerance"
+) -> list[str]:
     failed = [f"`{c.metric}`" for c in checks if c.failed] + ["`dvc.lock`"] * stale_lock
     head = "### ❌ Gate failed: " + ", ".join(failed) if failed else "### ✅ Gate passed"
-    lines = [head, ""]
+    lines = [head, "", f"Mode: `{mode}`.", ""]
     for c in checks:
         mark = "❌" if c.failed else "✔️"
         lines.append(f"- {mark} `{c.metric}`: {c.reason}")
@@ -145,16 +149,37 @@ def lock_note(fresh: lockcheck.Freshness | None) -> list[str]:
     return ["> [!WARNING]", f"> **dvc.lock** is {fresh.summary()}.", ""]
 
 
-def headline(rows: list, changes: int, base_data: dict | None, head_data: dict | None) -> str:
-    """One line: how many judged metrics moved which way, params changed, data changed."""
+def headline(
+    rows: list, changes: int, base_data: dict | None, head_data: dict | None, tested: str = ""
+) -> str:
+    """One line: judged metrics by verdict (``tested``) or by sign, params and data changed."""
     counts = {v: sum(r.verdict == v for r in rows) for v in ("better", "worse", "same")}
     b, h = base_data or {}, head_data or {}
     data_changed = (b.get("content_hash"), b.get("rows")) != (h.get("content_hash"), h.get("rows"))
+    metrics = tested or (
+        f"{counts['better']} better, {counts['worse']} worse, {counts['same']} unchanged"
+    )
     return (
-        f"**Metrics:** {counts['better']} better, {counts['worse']} worse, "
-        f"{counts['same']} unchanged · **Params:** {changes} changed · "
+        f"**Metrics:** {metrics} · **Params:** {changes} changed · "
         f"**Data:** {'changed' if data_changed else 'unchanged'}"
     )
+
+
+def test_metrics_section(base: Snapshot, head: Snapshot, directions: dict, review: Review) -> list:
+    raw = metrics_table(base.metric_file(), head.metric_file(), directions)
+    if not review.comparisons:
+        return [*raw, "", *review_notes(review)]
+    return [
+        *verdict_table(review, directions),
+        "",
+        *review_notes(review),
+        "",
+        "<details><summary>Every metric (raw change, untested)</summary>",
+        "",
+        *raw,
+        "",
+        "</details>",
+    ]
 
 
 def render(
@@ -162,16 +187,23 @@ def render(
     head: Snapshot,
     run_url: str | None = None,
     fresh: lockcheck.Freshness | None = None,
+    review: Review | None = None,
 ) -> str:
     """The whole report as markdown, starting with the sticky-comment marker.
 
     ``fresh``: how the committed dvc.lock compares with the reproduced one, when it was checked.
+    ``review``: the tested comparisons of both revisions' scored rows (lockstep.review.verdicts).
     """
     directions, tols, source = gate.policy(base.params, head.params)
     required = gate.require_fresh_lock(base.params if source == "base" else head.params)
+    review = review or Review(missing="no scored test rows were read")
     checks = gate.check(base.metric_file(), head.metric_file(), directions, tols)
+    stats = gate_modes.gate_stats(base.params if source == "base" else head.params)
+    if stats.mode != "tolerance":
+        checks = gate_modes.restate(checks, directions, tols, stats.mode, review.comparisons)
     changes = param_changes(base.params, head.params)
-    param_rows = [[f"`{k}`", f"`{fmt_param(b)}`", f"`{fmt_param(h)}`"] for k, b, h in changes]
+    rows_of_params = param_rows(base.params, head.params, changes)
+    tested = headline_counts(review, directions) if review.comparisons else ""
     lines = [
         MARKER,
         f"## lockstep report: `{base.label}` → `{head.label}`",
@@ -181,27 +213,26 @@ def render(
             len(changes),
             base.files.get(INGEST_FILE),
             head.files.get(INGEST_FILE),
+            tested,
         ),
         "",
         *stale_note(head),
         *lock_note(fresh),
-        *gate_section(checks, source, bool(fresh and fresh.stale and required)),
+        *gate_section(checks, source, bool(fresh and fresh.stale and required), stats.mode),
         "",
         "### Test-set metrics",
         "",
-        *metrics_table(base.metric_file(), head.metric_file(), directions),
+        *test_metrics_section(base, head, directions, review),
         "",
         "<details><summary>Cross-validation (training set)</summary>",
         "",
-        *metrics_table(
-            base.metric_file(CV_FILE), head.metric_file(CV_FILE), directions, "cv.{}.mean"
-        ),
+        *cv_table(base.metric_file(CV_FILE), head.metric_file(CV_FILE)),
         "",
         "</details>",
         "",
         f"### Params ({len(changes)} changed)",
         "",
-        *(table(["param", "base", "head"], param_rows) if changes else ["No params changed."]),
+        *(table(["param", "base", "head"], rows_of_params) if changes else ["No params changed."]),
         "",
         "### Data",
         "",
@@ -242,10 +273,13 @@ def command(
 ) -> None:
     """Markdown metric, param and data diff of HEAD (or the working tree) against BASE."""
     from .revisions import load
+    from .verdicts import build_review
 
     snaps: dict[str, Any] = load([base, head])
     fresh = lockcheck.check(lock_rev) if lock_rev else None
-    text = render(snaps[base], snaps[head], run_url, fresh)
+    b, h = snaps[base], snaps[head]
+    review = build_review(base, head, b.params if "gate" in b.params else h.params)
+    text = render(b, h, run_url, fresh, review)
     if output:
         write_text(output, text)
         click.echo(f"report: wrote {output} ({snaps[base].label} -> {snaps[head].label})", err=True)

@@ -1,5 +1,8 @@
 """Stage evaluate: models/model.skops + data/features/test.parquet → reports/metrics.json + plots.
 
+The scored test rows (pseudonymized id, label 0/1, probability) go to data/scores/test.parquet,
+a DVC-cached output that lets two revisions' models be compared row by row (lockstep.significance).
+
 Params: ``data`` (target, positive class), ``evaluate`` (threshold, seed, calibration bins,
 permutation-importance repeats, metric and rows, curve points). Plot data (ROC, precision-recall,
 confusion matrix, calibration, permutation importance) goes to reports/plots/*.json, declared as
@@ -23,10 +26,17 @@ from sklearn.inspection import permutation_importance
 from ..config import load_params, read_section
 from ..contract.schema import DataConfig
 from ..errors import LockstepError
-from ..io import read_parquet, rounded, write_json
+from ..io import read_parquet, rounded, write_json, write_parquet
 from ..models import DEFAULT_THRESHOLD, check_scorer, check_threshold, labels, load_model
 from ..options import params_option
-from ..paths import CONFUSION_COUNTS, METRICS_FILE, MODEL_FILE, PLOTS_DIR, TEST_FEATURES
+from ..paths import (
+    CONFUSION_COUNTS,
+    METRICS_FILE,
+    MODEL_FILE,
+    PLOTS_DIR,
+    SCORES_FILE,
+    TEST_FEATURES,
+)
 
 
 @dataclass(frozen=True)
@@ -152,6 +162,17 @@ def importance(model: Any, X: pd.DataFrame, y: np.ndarray, params: EvaluateParam
     return sorted(rows, key=lambda r: (-r["importance"], r["feature"]))
 
 
+def score_rows(ids: pd.Series, y: np.ndarray, proba: np.ndarray) -> pd.DataFrame:
+    """The scored test rows, in test-set order: id, label (1 = positive class), probability."""
+    return pd.DataFrame(
+        {
+            "id": ids.astype(str).to_numpy(),
+            "label": np.asarray(y, dtype="int8"),
+            "probability": np.asarray(proba, dtype="float64"),
+        }
+    )
+
+
 class Scored(NamedTuple):
     """The held-out rows scored by the saved model, with the config that read them."""
 
@@ -183,8 +204,15 @@ def score_test_rows(params_path: str, model_path: str, input_path: str) -> Score
 @click.option("--metrics", default=METRICS_FILE, show_default=True)
 @click.option("--plots-dir", default=PLOTS_DIR, show_default=True)
 @click.option("--counts", default=CONFUSION_COUNTS, show_default=True)
+@click.option("--scores", "scores_path", default=SCORES_FILE, show_default=True)
 def command(
-    params_path: str, model_path: str, input_path: str, metrics: str, plots_dir: str, counts: str
+    params_path: str,
+    model_path: str,
+    input_path: str,
+    metrics: str,
+    plots_dir: str,
+    scores_path: str,
+    counts: str,
 ) -> None:
     """Score the held-out test rows: metrics at the threshold, curves and feature importance."""
     _, data, ev, frame, X, y, model, proba = score_test_rows(params_path, model_path, input_path)
@@ -196,5 +224,6 @@ def command(
     for name, rows in plots.items():
         write_json(f"{plots_dir}/{name}.json", rows)
     write_json(counts, confusion_counts(plots["confusion_matrix"]))
+    write_parquet(scores_path, score_rows(frame[data.id_column], y, proba))
     write_json(metrics, result)
     click.echo("evaluate: " + ", ".join(f"{k} {v}" for k, v in result.items()))
