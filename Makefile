@@ -56,6 +56,9 @@ report: ## Preview the PR comment: working tree vs BASE (default HEAD~1)
 exps: ## Compare experiments: key metrics and model params (dvc exp show)
 	$(BIN)/dvc exp show --drop '.*' --keep 'Experiment|roc_auc|pr_auc|log_loss|model\.'
 
+plots: ## Render the plots to dvc_plots/index.html with Vega inlined: no network needed
+	$(BIN)/lockstep plots
+
 params: ## Regenerate params.yaml from conf/ (commit the result)
 	$(BIN)/lockstep params
 
@@ -66,6 +69,7 @@ bench: ## Run the benchmarks in bench/ and print their figures
 	$(BIN)/python bench/pipeline_overhead.py
 	$(BIN)/python bench/scaling.py
 	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/serve_abuse.py
 	$(BIN)/python bench/tune.py
 	$(BIN)/python bench/numerics.py
 	$(BIN)/python bench/monitor.py

@@ -375,3 +375,15 @@ def test_a_lockstep_error_becomes_clicks_error_line_and_exit_status(monkeypatch)
     refused = invoke("refuse", "--code", "3")
     assert (refused.exit_code, refused.output) == (3, "Error: judged and not promoted\n")
     assert not issubclass(LockstepError, click.ClickException)  # features.py needs no click
+
+
+def test_a_failed_stage_says_how_to_get_the_committed_outputs_back(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "params.yaml").write_text("x: 1\n")
+    failed = CliRunner().invoke(main, ["split"])
+    assert failed.exit_code == 1
+    assert "has no 'split' section" in failed.output
+    assert "`git checkout -- reports/` and `dvc checkout`" in failed.output
+    other = CliRunner().invoke(main, ["params", "--check"])  # not a stage with outputs
+    assert other.exit_code == 1
+    assert "dvc checkout" not in other.output

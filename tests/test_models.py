@@ -138,3 +138,15 @@ def test_excluded_derived_features_are_not_given_to_the_model():
     }
     assert "tenure_band" not in columns and "addon_count" not in columns
     assert "charges_per_month" in columns
+
+
+@pytest.mark.parametrize(
+    ("model", "key"),
+    [
+        ({"family": "logistic_regression", "max_iter": "lots"}, "max_iter"),
+        ({"family": "random_forest", "n_estimators": -3}, "n_estimators"),
+    ],
+)
+def test_a_wrongly_typed_model_param_is_named(model, key):
+    with pytest.raises(LockstepError, match=rf"^model\.{key}: The '{key}' parameter"):
+        make_estimator(model, seed=0)

@@ -1,7 +1,9 @@
 """Bootstrap confidence intervals for test-set metrics, in plain numpy (fast, seeded).
 
 The metric functions match scikit-learn's (roc_auc_score, average_precision_score, ...) on the
-same inputs; they exist so that a few hundred resamples take well under a second.
+same inputs (precision and recall with ``zero_division=nan``: undefined, not 0, so a resample or a
+slice without positives shows "n/a" and is left out of an interval); they exist so that a few
+hundred resamples take well under a second.
 """
 
 from __future__ import annotations
@@ -52,12 +54,12 @@ def accuracy(y: np.ndarray, p: np.ndarray, threshold: float) -> float:
 
 def precision(y: np.ndarray, p: np.ndarray, threshold: float) -> float:
     tp, fp, _, _ = _confusion(y, p, threshold)
-    return tp / (tp + fp) if tp + fp else 0.0
+    return tp / (tp + fp) if tp + fp else float("nan")  # no predicted positive: undefined
 
 
 def recall(y: np.ndarray, p: np.ndarray, threshold: float) -> float:
     tp, _, fn, _ = _confusion(y, p, threshold)
-    return tp / (tp + fn) if tp + fn else 0.0
+    return tp / (tp + fn) if tp + fn else float("nan")  # no actual positive: undefined
 
 
 def f1(y: np.ndarray, p: np.ndarray, threshold: float) -> float:

@@ -28,6 +28,7 @@ COMMANDS = {
         "lockstep.review.report:command",
         "Markdown metric/param/data diff between two revisions.",
     ),
+    "plots": ("lockstep.review.plots:command", "Render dvc plots to HTML that needs no network."),
     "gate": ("lockstep.review.gate:command", "Exit 1 when a metric regresses past its tolerance."),
     "bisect": (
         "lockstep.review.bisect_run:command",
@@ -79,6 +80,14 @@ COMMANDS = {
     ),
 }
 
+# The dvc.yaml stages that write outputs. DVC deletes a stage's outputs before running it, so a
+# failed stage leaves tracked files deleted: its error says how to get them back.
+STAGES = frozenset({"ingest", "validate", "split", "featurize", "train", "evaluate", "model_card"})
+RECOVER = (
+    "\nTo get back the committed outputs: `git checkout -- reports/` and `dvc checkout` "
+    "(and `git checkout -- params.yaml` after a failed `dvc exp run -S`)."
+)
+
 # Commands whose outputs depend on the BLAS kernel: they warn when it cannot be pinned.
 NUMERIC_COMMANDS = frozenset({"train", "evaluate", "fairness", "model_card", "reproduce", "tune"})
 
@@ -121,17 +130,24 @@ class LazyGroup(click.Group):
         (LOCKSTEP_DEBUG=1 shows its traceback)."""
         try:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
+        except click.ClickException as exc:
+            if ctx.invoked_subcommand in STAGES and RECOVER not in exc.message:
+                exc.message += RECOVER
+            raise
+        except (click.exceptions.Exit, click.Abort):
             raise
         except LockstepError as exc:
-            error = click.ClickException(exc.message)
+            hint = RECOVER if ctx.invoked_subcommand in STAGES else ""
+            error = click.ClickException(exc.message + hint)
             error.exit_code = exc.exit_code
             raise error from exc
         except Exception as exc:
             if os.environ.get("LOCKSTEP_DEBUG"):
                 raise
+            hint = RECOVER if ctx.invoked_subcommand in STAGES else ""
             raise click.ClickException(
-                f"{type(exc).__name__}: {exc}\n(unexpected; set LOCKSTEP_DEBUG=1 for the traceback)"
+                f"{type(exc).__name__}: {exc}\n(unexpected; set LOCKSTEP_DEBUG=1 for the "
+                f"traceback){hint}"
             ) from exc
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

@@ -7,6 +7,7 @@ resolve interpolations, OmegaConf YAML), so both tools agree on one file.
 from __future__ import annotations
 
 import difflib
+import os
 from pathlib import Path
 
 import click
@@ -59,6 +60,9 @@ def command(
         click.echo(f"params: wrote {out} from {config_dir}/")
         return
     current = out.read_text(encoding="utf-8") if out.exists() else ""
+    if os.environ.get("DVC_EXP_NAME"):  # `dvc exp run` composed params.yaml itself (with -S)
+        click.echo(f"params: {out} was composed by `dvc exp run`; not compared with {config_dir}/")
+        return
     if current == text:
         click.echo(f"params: {out} matches {config_dir}/")
         return
@@ -70,6 +74,6 @@ def command(
     )
     click.echo("".join(diff), err=True)
     raise LockstepError(
-        f"{out} is out of date with {config_dir}/: run `lockstep params` "
-        "(or `make params`) and commit the result"
+        f"{config_dir}/ changed since {out} was composed ({out} is out of date): run "
+        "`lockstep params` (or `make params`) and commit the result"
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import re
 import zipfile
 from typing import Any
 
@@ -71,7 +72,21 @@ def make_estimator(model: dict[str, Any], seed: int) -> ClassifierMixin:
             )
     if "random_state" in accepted and "random_state" not in params:
         params["random_state"] = seed
-    return cls(**params)
+    return checked(cls(**params))
+
+
+def checked(estimator: Any) -> Any:
+    """``estimator`` when its params have the types and ranges scikit-learn accepts; else an error
+    naming the param (scikit-learn itself would only complain later, from inside a fit)."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    try:
+        estimator._validate_params()
+    except InvalidParameterError as exc:
+        found = re.search(r"The '(\w+)' parameter", str(exc))
+        key = found.group(1) if found else "?"
+        raise LockstepError(f"model.{key}: {exc} (see conf/model/)") from exc
+    return estimator
 
 
 def check_scorer(name: str, where: str) -> None:

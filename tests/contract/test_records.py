@@ -87,7 +87,7 @@ def test_a_value_the_plain_path_refuses_is_reported_by_the_schema(contract, chan
     sent[1].update(change)
     batch, errors = check_records(sent, data, schema, None)
     assert batch is None
-    assert [(e["record"], e["field"]) for e in errors] == [(1, field)]
+    assert [(e["record"], e["field"]) for e in errors] == [(2, field)]  # counted from 1
     assert message in errors[0]["message"]
 
 

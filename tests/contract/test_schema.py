@@ -12,6 +12,7 @@ from lockstep.contract.schema import (
     summarize_failures,
     validate_frame,
 )
+from lockstep.contract.text import LIMIT
 from lockstep.errors import LockstepError
 from lockstep.models import make_estimator, make_pipeline
 from tests.helpers.tiny import DERIVED, data_config, data_dict, raw_frame
@@ -240,6 +241,57 @@ def test_exclude_features_and_slice_columns_must_name_known_columns():
     with pytest.raises(LockstepError, match=r"data.slice_columns: 'nope'"):
         data_config(slice_columns=["nope"])
     assert data_config(slice_columns=["contract", "tenure_band"]).slice_columns
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), "inf", "-Infinity"])
+def test_infinity_in_a_float_column_fails_the_finite_check(value):
+    frame = raw_frame(6)
+    frame["total_charges"] = frame["total_charges"].astype(object)
+    frame.loc[2, "total_charges"] = value  # total_charges has a max; monthly_charges below none
+    cfg = data_config()
+    columns = {**data_dict()["columns"], "total_charges": {"dtype": "float", "nullable": True}}
+    for config in (cfg, data_config(columns=columns)):
+        rows = summary(frame, config)
+        assert "finite" in checks_by_column(rows)["total_charges"]
+        finite = next(r for r in rows if r["check"] == "finite")
+        assert finite["example_ids"] == "c03"
+
+
+def test_null_in_a_nullable_float_column_is_not_an_infinity_failure():
+    frame = raw_frame(6)
+    frame.loc[2, "total_charges"] = None
+    validate_frame(frame, data_config())  # does not raise
+
+
+def test_summarize_failures_cuts_huge_values_and_ids():
+    frame = raw_frame(6)
+    frame["contract"] = frame["contract"].astype(object)
+    frame.loc[1, "contract"] = "x" * 1_000_000
+    frame.loc[3, "customer_id"] = "i" * 500
+    frame.loc[3, "tenure"] = 999
+    rows = summary(frame)
+    contract = next(r for r in rows if r["column"] == "contract")
+    assert contract["example_values"] == repr("x" * LIMIT) + "…"
+    tenure = next(r for r in rows if r["column"] == "tenure")
+    assert tenure["example_ids"] == "i" * LIMIT + "…"
+    assert all(len(str(v)) < 4 * LIMIT for row in rows for v in row.values())
+
+
+def test_summarize_failures_cuts_a_huge_unknown_column_name():
+    frame = raw_frame(4).assign(**{"n" * 10_000: 1})
+    (row,) = summary(frame)
+    assert row["column"] == "n" * LIMIT + "…"
+    assert row["check"] == "column_in_schema"
+
+
+def test_id_column_is_optional_and_row_numbers_stand_in():
+    cfg = data_config(id_column=None)
+    assert cfg.id_column is None
+    assert "customer_id" in cfg.feature_columns()  # no longer a role: a column like any other
+    frame = raw_frame(6)
+    frame.loc[4, "tenure"] = 999
+    (row,) = summary(frame, cfg)
+    assert (row["example_rows"], row["example_ids"]) == ("5", "-")
 
 
 def test_sensitive_columns_must_be_declared_feature_columns():

@@ -106,6 +106,21 @@ def first_bad_utf8_byte(csv: Path) -> str:
     raise AssertionError(f"{csv} decodes as UTF-8")
 
 
+def one_class(frame: pd.DataFrame) -> None:
+    frame["churn"] = "No"
+
+
+def drop_a_field(csv: Path) -> None:
+    """A truncated export: the last line lost its final fields."""
+    text = csv.read_text().rstrip("\n")
+    head, _, last = text.rpartition("\n")
+    csv.write_text(head + "\n" + last.rsplit(",", 3)[0] + "\n")
+
+
+def wide_header(csv: Path) -> None:
+    csv.write_text("x," * (5 * 2**20))  # a 10 MB line with no newline
+
+
 # (corruption, stage that must stop, texts stderr must contain: the column and the rule)
 CASES = {
     "missing_column": (
@@ -150,6 +165,19 @@ CASES = {
         "validate",
         ["notes", "column_in_schema"],
     ),
+    "infinity_in_float_column": (
+        set_cell("total_charges", 7, "inf"),
+        "validate",
+        ["total_charges", "finite", "inf"],
+    ),
+    "one_class_target": (edit_frame(one_class), "validate", ["churn", "two_classes"]),
+    "short_row": (drop_a_field, "ingest", [SOURCE, f"line {ROWS + 1} has ", "the header has"]),
+    "huge_value": (
+        set_cell("contract", 7, "z" * 3_000_000),
+        "validate",
+        ["contract", "isin(", "'" + "z" * 80 + "'…"],
+    ),
+    "wide_header": (wide_header, "ingest", [SOURCE, "longer than 1,048,576 characters"]),
 }
 
 
@@ -171,8 +199,11 @@ def test_bad_input_stops_the_pipeline_and_touches_nothing_later(csv_repo: Path, 
         text = text(csv) if callable(text) else text
         assert text in proc.stderr, f"{text!r} not in stderr:\n{proc.stderr}"
     assert later_outputs(csv_repo, *extra) == before
+    assert len(proc.stderr) < 100_000  # no value is printed whole
     if stage == "validate":
-        report = json.loads((csv_repo / "reports/validation.json").read_text())
+        text = (csv_repo / "reports/validation.json").read_text()
+        assert len(text) < 100_000
+        report = json.loads(text)
         assert report["passed"] is False
         assert report["failures"]
 

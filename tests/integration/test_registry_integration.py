@@ -119,7 +119,8 @@ def test_promote_rollback_promote_again_and_model_get(baseline, clock, tmp_path)
     message = run(["git", "tag", "-l", "-n99", f"{A}#prod#*"], project).stdout
     assert "primary roc_auc: candidate" in message and "vs champion" in message
 
-    lockstep(project, clock, "rollback", "--stage", "prod")
+    rolled = lockstep(project, clock, "rollback", "--stage", "prod")
+    assert "prod: v0.2.0 → v0.1.0" in rolled.stdout
     assert assert_gto_agrees(project, clock)["stages"] == {"prod": "v0.1.0", "staging": "v0.2.0"}
     again = lockstep(project, clock, "rollback", "--stage", "prod", check=False)
     assert again.returncode != 0 and "only version prod has held" in again.stderr
@@ -133,6 +134,8 @@ def test_promote_rollback_promote_again_and_model_get(baseline, clock, tmp_path)
         run(["lockstep", "model", "get", args, "-o", str(dest)], project)
         model_md5 = hashlib.md5((dest / "model.skops").read_bytes()).hexdigest()
         assert model_md5 == md5_in_lock(project, commit, "models/model.skops")
+        wanted = f"lockstep @ git+{project.resolve().as_uri()}@{commit}"
+        assert wanted in (dest / "requirements.txt").read_text().splitlines()
         card = (dest / "model_card.md").read_text()
         assert f"- commit: `{commit}`" in card and "## Metrics by slice" in card
         assert json.loads((dest / "version.json").read_text())["commit"] == commit

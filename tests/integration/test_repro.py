@@ -79,3 +79,42 @@ def test_a_fresh_clone_reproduces_the_committed_lock_under_another_blas_kernel(t
     repro = run(["dvc", "repro"], clone, OPENBLAS_CORETYPE="Sandybridge", OPENBLAS_L2_SIZE="262144")
     assert "train" in stages_run(repro.stdout)
     assert run(["git", "status", "--porcelain"], clone).stdout == ""
+
+
+def test_repro_stops_first_when_conf_changed_without_lockstep_params(project):
+    gate = project / "conf/gate/default.yaml"
+    gate.write_text(gate.read_text() + "\nprobe_only_in_this_test: 1\n")
+    before = output_hashes(project, *OUTPUT_ROOTS)
+
+    stale = run(["dvc", "repro"], project, check=False)
+
+    assert stale.returncode != 0
+    assert stages_run(stale.stdout) == ["params"]
+    assert "conf/ changed since params.yaml was composed" in stale.stderr
+    assert "run `lockstep params`" in stale.stderr
+    assert output_hashes(project, *OUTPUT_ROOTS) == before
+    run(["lockstep", "params"], project)
+    fresh = run(["dvc", "repro"], project)
+    assert stages_run(fresh.stdout) == ["params"]  # no stage reads the gate section
+
+
+def test_metrics_show_is_quiet_and_holds_numbers_only(project):
+    shown = run(["dvc", "metrics", "show", "--json"], project)
+    assert "failed to load" not in shown.stdout + shown.stderr  # no reports/drift.json here
+    columns = run(["dvc", "exp", "show", "--csv"], project).stdout.splitlines()[0].split(",")
+    assert not {"content_hash", "name", "source.kind"} & set(columns)
+    metrics = json.loads(shown.stdout)
+    for file in metrics[next(iter(metrics))]["data"].values():
+        for value in flat_values(file.get("data", {})):
+            assert isinstance(value, int | float | bool), value
+
+
+def flat_values(tree):
+    if isinstance(tree, dict):
+        for value in tree.values():
+            yield from flat_values(value)
+    elif isinstance(tree, list):
+        for value in tree:
+            yield from flat_values(value)
+    else:
+        yield tree

@@ -118,7 +118,7 @@ def test_api_contract_on_a_real_server(server, workdir):
     bad = records(2)
     bad[1]["tenure"] = "twelve"
     status, body = server.predict(bad)
-    assert status == 422 and [(e["record"], e["field"]) for e in body["errors"]] == [(1, "tenure")]
+    assert status == 422 and [(e["record"], e["field"]) for e in body["errors"]] == [(2, "tenure")]
     assert server.predict([])[0] == 422
     assert server.predict(records(1001))[0] == 413
     assert server.call("POST", "/predict", b"tenure=1", "text/plain")[0] == 415

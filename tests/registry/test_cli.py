@@ -28,3 +28,5 @@ def test_render_and_model_get_helpers():
         resolve(registry, "prod", "v0.1.0")
     pyproject = b'[project]\ndependencies = ["numpy==2.0", "Click==8.0"]\n'
     assert requirements(pyproject) == "Click==8.0\nnumpy==2.0\n"
+    pinned = requirements(pyproject, "https://example.org/r.git", "c" * 40)
+    assert pinned.splitlines()[-1] == f"lockstep @ git+https://example.org/r.git@{'c' * 40}"

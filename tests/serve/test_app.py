@@ -79,7 +79,7 @@ def test_bad_fields_give_422_with_record_field_and_message(client):
     response = client.post("/predict", json={"records": rows})
     assert response.status_code == 422
     errors = {(e["record"], e["field"]) for e in response.json()["errors"]}
-    assert errors == {(0, "tenure"), (1, "contract"), (2, "monthly_charges")}
+    assert errors == {(1, "tenure"), (2, "contract"), (3, "monthly_charges")}  # from 1
     assert all(e["message"] for e in response.json()["errors"])
 
 
@@ -89,11 +89,11 @@ def test_missing_extra_and_non_object_records_are_named(client):
     rows[1]["favourite_colour"] = "blue"
     rows[2] = ["not", "an", "object"]
     errors = client.post("/predict", json={"records": rows}).json()["errors"]
-    assert {"record": 0, "field": "tenure", "message": "field required"} in errors
-    assert {"record": 1, "field": "favourite_colour", "message": "not in the data contract"} in (
+    assert {"record": 1, "field": "tenure", "message": "field required"} in errors
+    assert {"record": 2, "field": "favourite_colour", "message": "not in the data contract"} in (
         errors
     )
-    assert {"record": 2, "field": None, "message": "must be a JSON object"} in errors
+    assert {"record": 3, "field": None, "message": "must be a JSON object"} in errors
 
 
 def test_id_column_is_required_and_unique_in_a_batch(client):
@@ -103,7 +103,7 @@ def test_id_column_is_required_and_unique_in_a_batch(client):
     rows = records(2)
     rows[1]["customer_id"] = rows[0]["customer_id"]
     errors = client.post("/predict", json={"records": rows}).json()["errors"]
-    assert {(e["record"], e["field"]) for e in errors} == {(0, "customer_id"), (1, "customer_id")}
+    assert {(e["record"], e["field"]) for e in errors} == {(1, "customer_id"), (2, "customer_id")}
 
 
 @pytest.mark.parametrize(
@@ -219,7 +219,7 @@ def test_odd_values_give_422_not_500(client, change):
         headers={"content-type": "application/json"},
     )
     assert response.status_code == 422, response.text
-    assert response.json()["errors"][0]["record"] in (0, None)
+    assert response.json()["errors"][0]["record"] in (1, None)
 
 
 def test_the_prediction_log_reads_back_as_a_drift_batch(client, setup):
@@ -274,7 +274,7 @@ def test_values_no_column_can_hold_are_named_by_record_and_field(client, change,
     response = post_raw(client, body)
     assert response.status_code == 422, response.text
     errors = response.json()["errors"]
-    assert [(e["record"], e["field"]) for e in errors] == [(1, next(iter(change)))]
+    assert [(e["record"], e["field"]) for e in errors] == [(2, next(iter(change)))]
     assert message in errors[0]["message"]
 
 
@@ -284,7 +284,7 @@ def test_text_in_a_float_column_is_read_as_the_schema_reads_it(client):
     assert post_raw(client, json.dumps({"records": rows}).encode()).status_code == 200
     rows[0]["monthly_charges"] = "abc"
     errors = post_raw(client, json.dumps({"records": rows}).encode()).json()["errors"]
-    assert [(e["record"], e["field"]) for e in errors] == [(0, "monthly_charges")]
+    assert [(e["record"], e["field"]) for e in errors] == [(1, "monthly_charges")]
     assert "cannot be read as float64" in errors[0]["message"]
 
 
@@ -314,3 +314,75 @@ def test_reading_a_body_stops_at_the_limit():
 
     assert asyncio.run(_read_body(Chunked(), 55)) is None and len(pulled) == 6
     assert asyncio.run(_read_body(Chunked(), 1000)) == b"x" * 1000
+
+
+@pytest.fixture
+def big_client(setup: dict) -> TestClient:
+    """Bodies up to 1000 records (16 MB), as `lockstep serve` allows by default."""
+    return TestClient(create_app(setup["prod"], log_dir=str(setup["logs"]), max_records=1000))
+
+
+def test_a_record_with_a_million_unknown_keys_is_refused_before_parsing(big_client):
+    known = json.dumps(records(1)[0])[1:-1].encode()
+    unknown = b",".join(b'"k%d":1' % i for i in range(1_200_000))
+    body = b'{"records":[{' + known + b"," + unknown + b"}]}"
+    assert 14_000_000 < len(body) < 1000 * 16_384  # under the byte limit: the field bound stops it
+    response = post_raw(big_client, body)
+    assert response.status_code == 413
+    assert "too many fields" in response.json()["detail"]
+    assert len(response.content) < 64_000
+
+
+def test_errors_are_capped_per_record_and_per_response(big_client):
+    rows = records(30)
+    for i, row in enumerate(rows):
+        row.update({f"unknown_{i}_{k}": k for k in range(500)})
+    response = post_raw(big_client, json.dumps({"records": rows}).encode())
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    per_record = {}
+    for error in errors:
+        per_record[error["record"]] = per_record.get(error["record"], 0) + 1
+    assert max(n for r, n in per_record.items() if r is not None) <= 21  # 20 and a "more" line
+    assert len(errors) <= 101
+    assert errors[-1] == {
+        "record": None,
+        "field": None,
+        "message": "only the first 100 errors shown",
+    }
+    assert len(response.content) < 64_000
+
+
+@pytest.mark.parametrize("field", ["contract", "x" * 5_000_000])
+def test_a_huge_value_or_field_name_is_cut_in_the_answer(big_client, field):
+    rows = records(2)
+    rows[1][field] = "y" * 8_000_000
+    response = post_raw(big_client, json.dumps({"records": rows}).encode())
+    assert response.status_code == 422
+    assert len(response.content) < 64_000
+    (error,) = response.json()["errors"]
+    assert error["record"] == 2
+    assert len(error["field"]) <= 81 and len(error["message"]) < 300
+
+
+@pytest.mark.parametrize("value", [False, True])
+def test_a_boolean_id_is_refused_not_hashed_as_text(client, value):
+    rows = records(2)
+    rows[0]["customer_id"] = value
+    response = client.post("/predict", json={"records": rows})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"record": 1, "field": "customer_id", "message": f"must be text, not {str(value).lower()}"}
+    ]
+
+
+@pytest.mark.parametrize("path", ["predictions.jsonl", "predictions.1.jsonl"])
+def test_the_default_prediction_log_is_git_ignored_and_outside_reports(path):
+    import subprocess
+
+    from lockstep.paths import PREDICTIONS_DIR
+    from tests.conftest import ROOT
+
+    assert not PREDICTIONS_DIR.startswith("reports/")  # reports/ is kept in Git
+    ignored = subprocess.run(["git", "check-ignore", "-q", f"{PREDICTIONS_DIR}/{path}"], cwd=ROOT)
+    assert ignored.returncode == 0

@@ -197,6 +197,27 @@ def test_recorded_source_urls_hide_passwords_and_query_tokens():
     assert redact("data/source/x.csv") == "data/source/x.csv"
 
 
+def test_a_directory_as_path_says_it_is_a_directory(tmp_path):
+    with pytest.raises(LockstepError, match=rf"{tmp_path} is a directory; name the file in it"):
+        read_file(SourceSpec(kind="file", path=str(tmp_path)))
+
+
+def test_a_short_row_is_an_error_not_padded_with_nulls(tmp_path):
+    path = tmp_path / "cut.csv"
+    path.write_text("id,x,y\na,1,2\nb,3\n")
+    with pytest.raises(LockstepError, match=r"cut\.csv: line 3 has 2 fields, the header has 3"):
+        read_file(SourceSpec(kind="file", path=str(path)))
+
+
+def test_european_csv_with_decimal_commas(tmp_path):
+    path = tmp_path / "eu.csv"
+    path.write_text("id;amount\na;1,5\nb;1000,25\n")
+    frame = read_file(SourceSpec(kind="file", path=str(path), sep=";", decimal=","))
+    assert frame["amount"].tolist() == [1.5, 1000.25]
+    with pytest.raises(LockstepError, match="sep and decimal are both ','"):
+        read_file(SourceSpec(kind="file", path=str(path), decimal=","))
+
+
 def test_feedback_rows_replace_source_rows_by_id(tmp_path):
     from lockstep.stages.ingest import with_feedback
     from tests.helpers.tiny import data_config, raw_frame

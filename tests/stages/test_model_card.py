@@ -47,3 +47,26 @@ def test_slice_tables_have_one_row_per_value():
 def test_unknown_slice_column_names_the_column():
     with pytest.raises(LockstepError, match="column 'region'"):
         slice_tables(FRAME, Y, P, 0.5, ("region",))
+
+
+def test_slice_without_predicted_positives_shows_na_precision_and_names_the_target():
+    frame = pd.DataFrame({"region": ["north"] * 4 + ["south"] * 4})
+    y = np.array([1, 0, 1, 0, 0, 0, 1, 0])
+    p = np.array([0.9, 0.1, 0.8, 0.2, 0.1, 0.2, 0.3, 0.1])  # south: nothing scored positive
+    lines = slice_tables(frame, y, p, 0.5, ("region",), "defaulted")
+    assert "| value | rows | defaulted rate | roc_auc | precision | recall |" in lines
+    south = next(line for line in lines if line.startswith("| south"))
+    assert south.split(" | ")[4] == "n/a"  # precision: no predicted positives
+    assert south.split(" | ")[5] == "0.0000 |"  # recall: one positive, missed
+
+
+def test_render_prints_the_source_readably():
+    from lockstep.stages.model_card import render
+    from tests.helpers.tiny import data_config
+
+    ingest = {"source": {"kind": "file", "path": "data/source/x.csv"}, "rows": 3}
+    params = {"split": {"test_size": 0.2}, "evaluate": {"threshold": 0.5}, "test_rows": 1}
+    params.update(model={}, train={})
+    text = render(data_config(), ingest, params, [], [], ModelCardParams(), {})
+    assert "- source: kind `file`, path `data/source/x.csv`" in text
+    assert "{" not in text.split("## Data")[1].split("\n")[2]

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from lockstep.io import write_parquet
-from lockstep.stages.validate import validate
+from lockstep.stages.validate import Needs, validate
 from tests.helpers.cli import invoke
 from tests.helpers.tiny import data_config, data_dict, params, raw_frame, write_params
 
@@ -113,3 +113,49 @@ def test_command_without_input_names_the_missing_file(workdir):
     result = invoke("validate", [])
     assert result.exit_code == 1
     assert "data/raw/tiny.parquet does not exist" in result.output
+
+
+@pytest.mark.parametrize(("test_size", "cv_folds"), [(0.2, 5), (0.25, 3), (0.5, 2), (0.1, 10)])
+def test_rows_per_class_needed_is_enough_for_the_split_and_cv(test_size, cv_folds):
+    """At exactly the need, the stratified split leaves 1+ test row and cv_folds train rows."""
+    from sklearn.model_selection import train_test_split
+
+    need = Needs(test_size, cv_folds).rows_per_class
+    y = ["a"] * need + ["b"] * 200
+    train, test = train_test_split(y, test_size=test_size, random_state=0, stratify=y)
+    assert train.count("a") >= cv_folds
+    assert test.count("a") >= 1
+
+
+def test_validate_refuses_a_target_with_one_class():
+    frame = raw_frame()
+    frame["churn"] = "No"
+    validated, report = validate(frame, data_config(), Needs(0.25, 3))
+    assert validated is None
+    assert "churn: two_classes" in report["failures"]
+    row = next(r for r in report["failure_cases"] if r["check"] == "two_classes")
+    assert row["example_values"] == f"'No': {len(frame)} rows"
+
+
+def test_validate_refuses_too_few_rows_of_a_class_for_split_and_cv():
+    frame = raw_frame()
+    need = Needs(0.25, 3).rows_per_class
+    yes = frame.index[frame["churn"] == "Yes"]
+    frame.loc[yes[need - 1 :], "churn"] = "No"  # leave need - 1 rows of class Yes
+    _, report = validate(frame, data_config(), Needs(0.25, 3))
+    assert report["failures"] == {f"churn: rows_per_class(>={need})": 1}
+    frame.loc[yes[need - 1], "churn"] = "Yes"  # exactly enough
+    _, report = validate(frame, data_config(), Needs(0.25, 3))
+    assert report["passed"] is True, report
+
+
+def test_command_reads_the_needs_from_split_and_train_params(workdir):
+    frame = raw_frame()
+    counts = frame["churn"].value_counts()
+    write_parquet(workdir / "data/raw/tiny.parquet", frame)
+    # cv_folds so large that the smaller class cannot fill them
+    write_params(workdir / "params.yaml", params(train={"seed": 7, "cv_folds": int(counts.min())}))
+    result = invoke("validate")
+    assert result.exit_code == 1
+    assert "rows_per_class(>=" in result.stderr
+    assert not (workdir / "data/validated.parquet").exists()

@@ -17,7 +17,14 @@ from typing import Any
 
 import numpy as np
 
+from .text import cut, cut_repr
+
 SCALARS = (str, int, float, bool, type(None))
+# A bad request gets a bounded answer: at most this many errors per record and per response, and
+# each echoed name or value cut to ``text.LIMIT`` characters (a record with a million unknown
+# keys, or an 8 MB value, must not become a response of the same size).
+MAX_ERRORS_PER_RECORD = 20
+MAX_ERRORS = 100
 
 
 @dataclass
@@ -29,10 +36,13 @@ class Batch:
     data: Any  # DataConfig
 
     def __len__(self) -> int:
-        return len(self.values[self.data.id_column])
+        return len(next(iter(self.values.values()), []))
 
     @property
     def ids(self) -> list[Any]:
+        """The records' ids; None for each when the contract has no id column."""
+        if self.data.id_column is None:
+            return [None] * len(self)
         return self.values[self.data.id_column]
 
     @cached_property
@@ -92,19 +102,35 @@ def check_records(
 
 
 def _shape_errors(records: list[Any], data: Any, expected: list[str]) -> list[dict[str, Any]]:
-    errors = []
-    for i, record in enumerate(records):
+    errors: list[dict[str, Any]] = []
+    for i, record in enumerate(records, start=1):  # counted from 1, as validate counts rows
+        if len(errors) >= MAX_ERRORS:
+            return _capped(errors)
         if not isinstance(record, dict):
             errors.append({"record": i, "field": None, "message": "must be a JSON object"})
             continue
-        for name in expected:
-            if name not in record:
-                errors.append({"record": i, "field": name, "message": "field required"})
-        for name, value in record.items():
-            problem = _value_problem(name, value, data)
-            if problem:
-                errors.append({"record": i, "field": _printable(name), "message": problem})
-    return errors
+        errors += _record_errors(i, record, data, expected)
+    return _capped(errors)
+
+
+def _record_errors(i: int, record: dict, data: Any, expected: list[str]) -> list[dict[str, Any]]:
+    missing = [n for n in expected if n not in record]
+    found = [{"record": i, "field": n, "message": "field required"} for n in missing]
+    for name, value in record.items():
+        problem = _value_problem(name, value, data)
+        if problem:
+            found.append({"record": i, "field": _printable(name), "message": problem})
+        if len(found) > MAX_ERRORS_PER_RECORD:
+            more = {"record": i, "field": None, "message": "more problems in this record not shown"}
+            return [*found[:MAX_ERRORS_PER_RECORD], more]
+    return found
+
+
+def _capped(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if len(errors) <= MAX_ERRORS:
+        return errors
+    more = {"record": None, "field": None, "message": f"only the first {MAX_ERRORS} errors shown"}
+    return [*errors[:MAX_ERRORS], more]
 
 
 def _value_problem(name: str, value: Any, data: Any) -> str | None:
@@ -116,6 +142,8 @@ def _value_problem(name: str, value: Any, data: Any) -> str | None:
         return "not in the data contract" if data.extra_columns == "fail" else None
     if not isinstance(value, SCALARS):
         return "must be a scalar"
+    if spec.dtype == "str" and isinstance(value, bool):  # would be read as the text "False"
+        return f"must be text, not {str(value).lower()}"
     if isinstance(value, str) and not _unicode(value):
         return "is not valid Unicode text"
     if spec.dtype in ("int", "float"):
@@ -151,6 +179,7 @@ def _unicode(text: str) -> bool:
 
 
 def _printable(name: str) -> str:
+    name = cut(name)
     return name if _unicode(name) else name.encode("utf-8", "backslashreplace").decode()
 
 
@@ -222,17 +251,18 @@ def _failures(cases: Any) -> list[dict[str, Any]]:
         check = str(check)
         if column in uncoerced and not check.startswith("coerce_dtype"):
             continue  # checks run on text that failed coercion: they repeat the same bad values
-        record = None if pd.isna(index) else int(index)
+        record = None if pd.isna(index) else int(index) + 1
         errors.append({"record": record, "field": column, "message": _message(check, value)})
     errors.sort(key=lambda e: (e["record"] is None, e["record"] or 0, str(e["field"])))
-    return errors
+    return _capped(errors)
 
 
 def _message(check: str, value: Any) -> str:
     if check.startswith("coerce_dtype"):
-        return f"cannot be read as {check[len('coerce_dtype') :].strip(chr(39) + '()')}: {value!r}"
+        dtype = check[len("coerce_dtype") :].strip(chr(39) + "()")
+        return f"cannot be read as {dtype}: {cut_repr(value)}"
     if check == "not_nullable":
         return "must not be null"
     if check == "field_uniqueness":
-        return f"duplicate value {value!r} in this batch"
-    return f"fails {check}: {value!r}"
+        return f"duplicate value {cut_repr(value)} in this batch"
+    return f"fails {check}: {cut_repr(value)}"

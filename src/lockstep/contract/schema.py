@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from ..errors import LockstepError
+from .text import cut, cut_repr
 
 if TYPE_CHECKING:
     import pandera.pandas as pa
@@ -45,6 +47,9 @@ class SourceSpec:
     format: str | None = None  # kind=file: csv | parquet (default: from the suffix)
     encoding: str = "utf-8"  # kind=file, csv only
     sep: str = ","  # kind=file, csv only: the field delimiter
+    decimal: str = "."  # kind=file, csv only: the decimal mark ("," in many European exports)
+    max_columns: int = 10_000  # kind=file, csv only: refuse a header with more fields
+    max_line_bytes: int = 64 * 2**20  # kind=file, csv only: refuse a longer line (header: 1 MiB)
     url: str | None = None  # kind=sql: SQLAlchemy URL, e.g. sqlite:///data/source/x.db
     query: str | None = None  # kind=sql: the SELECT to run
 
@@ -73,8 +78,8 @@ class DataConfig:
     source: SourceSpec
     target: str
     positive_class: Any
-    id_column: str
     columns: dict[str, ColumnSpec]
+    id_column: str | None = None  # None: row numbers stand in for ids (see README)
     rename: dict[str, str] = field(default_factory=dict)
     pseudonymize: PseudonymSpec = PseudonymSpec()
     extra_columns: str = "fail"
@@ -96,6 +101,8 @@ class DataConfig:
         if self.extra_columns not in EXTRA_POLICIES:
             raise LockstepError(f"{where}.extra_columns must be 'fail' or 'drop'")
         for role in ("target", "id_column"):
+            if role == "id_column" and self.id_column is None:
+                continue
             if getattr(self, role) not in self.columns:
                 raise LockstepError(
                     f"{where}.{role}: column '{getattr(self, role)}' is not listed in "
@@ -131,7 +138,7 @@ class DataConfig:
         return {*self.exclude_features, *sensitive}
 
     def feature_columns(self) -> list[str]:
-        skip = {self.target, self.id_column, *self.excluded_features()}
+        skip = {self.target, self.id_column, *self.excluded_features()} - {None}
         return [c for c in self.columns if c not in skip]
 
     def numeric_columns(self) -> list[str]:
@@ -141,10 +148,17 @@ class DataConfig:
         return [c for c in self.feature_columns() if self.columns[c].dtype in ("str", "bool")]
 
 
+def _finite(values: pd.Series) -> pd.Series:
+    """True where a number is finite (or missing: nulls are the ``nullable`` rule's business)."""
+    return values.isna() | np.isfinite(values.astype("float64"))
+
+
 def _checks(spec: ColumnSpec) -> list[pa.Check]:
     import pandera.pandas as pa
 
     checks = []
+    if spec.dtype == "float":  # inf passes every min/max that is left unset; models cannot fit it
+        checks.append(pa.Check(_finite, name="finite"))
     if spec.min is not None:
         checks.append(pa.Check.ge(spec.min))
     if spec.max is not None:
@@ -213,17 +227,18 @@ def split_extra_columns(frame: pd.DataFrame, cfg: DataConfig) -> tuple[pd.DataFr
 
 
 def summarize_failures(
-    failures: pd.DataFrame, frame: pd.DataFrame, id_column: str, examples: int = 3
+    failures: pd.DataFrame, frame: pd.DataFrame, id_column: str | None, examples: int = 3
 ) -> list[dict[str, Any]]:
     """One row per (column, check): how many rows fail, a few row numbers, ids and values.
 
-    Row numbers count data rows from 1 (a CSV's header line is not a row). When a column's type
-    cannot be coerced, the checks that then fail on the uncoerced text are left out: they
-    repeat the same bad values.
+    Row numbers count data rows from 1 (a CSV's header line is not a row). With no id column,
+    the row numbers are all there is. Values and names are cut to ``text.LIMIT`` characters.
+    When a column's type cannot be coerced, the checks that then fail on the uncoerced text are
+    left out: they repeat the same bad values.
     """
     rows = []
     failures = failures.copy()
-    text = failures["failure_case"].astype(str)
+    text = failures["failure_case"].map(lambda v: cut(str(v)))
     uncoerced = set(
         failures.loc[failures["check"].astype(str).str.startswith("coerce_dtype"), "column"]
     )
@@ -236,18 +251,19 @@ def summarize_failures(
     # pandera names the schema, not the column, when a column is missing or not in the contract.
     presence = failures["check"].isin(["column_in_dataframe", "column_in_schema"])
     failures.loc[presence, "column"] = failures.loc[presence, "failure_case"].astype(str)
+    has_ids = id_column is not None and id_column in frame.columns
     for (column, check), group in failures.groupby(["column", "check"], sort=True):
         shown = group.head(examples)
         where = [idx for idx in shown["index"] if pd.notna(idx) and idx in frame.index]
-        ids = [str(frame.at[idx, id_column]) for idx in where if id_column in frame.columns]
+        ids = [cut(str(frame.at[idx, id_column])) for idx in where] if has_ids else []
         rows.append(
             {
-                "column": column,
+                "column": cut(column),
                 "check": check,
                 "failing": len(group),
                 "example_rows": ", ".join(str(int(idx) + 1) for idx in where) or "-",
                 "example_ids": ", ".join(ids) or "-",
-                "example_values": ", ".join(repr(v) for v in shown["failure_case"]),
+                "example_values": ", ".join(cut_repr(v) for v in shown["failure_case"]),
             }
         )
     return rows

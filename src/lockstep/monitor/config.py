@@ -16,7 +16,7 @@ UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"
 class MonitorParams:
     seed: int
     store: str = "monitoring/outcomes"
-    log_dir: str = "reports/predictions"
+    log_dir: str = "logs/predictions"
     id_column: str | None = None
     label_column: str | None = None
     time_column: str = "observed_at"

@@ -47,12 +47,23 @@ def card_text(card: bytes | None, registry: Registry, found: Version) -> str:
     )
 
 
-def requirements(pyproject: bytes | None) -> str:
-    """The pinned runtime dependencies from pyproject.toml at the version's commit."""
+def requirements(pyproject: bytes | None, source: str | None = None, commit: str = "") -> str:
+    """The pinned runtime dependencies from pyproject.toml at the version's commit, and lockstep
+    itself from ``source`` (a git URL) at that commit: the model file names its classes."""
     if pyproject is None:
         return ""
     deps = tomllib.loads(pyproject.decode("utf-8")).get("project", {}).get("dependencies", [])
-    return "".join(f"{d}\n" for d in sorted(deps, key=str.lower))
+    own = [f"lockstep @ git+{source}@{commit}"] if source else []
+    return "".join(f"{d}\n" for d in [*sorted(deps, key=str.lower), *own])
+
+
+def repo_url(repo: Any) -> str:
+    """Where pip can fetch this repository: the origin remote, else the local clone."""
+    try:
+        url = repo.remote("origin").url
+    except ValueError:  # no origin remote
+        return Path(repo.working_tree_dir).resolve().as_uri()
+    return url if "://" in url else Path(url).resolve().as_uri() if Path(url).exists() else url
 
 
 def read_model(root: str, commit: str) -> bytes:
@@ -84,6 +95,7 @@ def materialise(repo: Any, registry: Registry, found: Version, out: Path) -> dic
     write_text(
         out / "model_card.md", card_text(read_at(repo, found.commit, MODEL_CARD), registry, found)
     )
-    write_text(out / "requirements.txt", requirements(read_at(repo, found.commit, PYPROJECT_FILE)))
+    pyproject = read_at(repo, found.commit, PYPROJECT_FILE)
+    write_text(out / "requirements.txt", requirements(pyproject, repo_url(repo), found.commit))
     write_text(out / "version.json", dumps_json(info))
     return info

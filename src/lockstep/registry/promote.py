@@ -235,3 +235,4 @@ def rollback(stage: str, dry_run: bool, artifact: str | None) -> None:
         (f"{name}#{stage}#{counter + 1}", previous.commit, note),
     ]
     apply_plan(repo, plan, dry_run)
+    click.echo(f"{stage}: {current.version} → {previous.version}{' (dry run)' if dry_run else ''}")

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..contract.records import check_records
+from ..contract.text import cut
 from ..errors import LockstepError
 from ..paths import PREDICTIONS_DIR
 from .explain import explanations, parse_request
@@ -29,7 +30,10 @@ from .sources import Loaded, State, route
 
 # Batches this small are scored on the event loop: handed to a worker thread, they contend with
 # the loop for the GIL, which raised the unpaced single-record p99 from 25 to 31 ms (bench/).
+# Bodies larger than this are parsed and checked in a worker thread whatever their record count:
+# a single record with an 8 MB value held the loop (and /health) for a second.
 INLINE_RECORDS = 20
+INLINE_BYTES = 65_536
 
 
 def _score(
@@ -62,7 +66,7 @@ def _score(
     log.write(rows)
     id_column = loaded.data.id_column
     predictions = [
-        {"id": r[id_column], "probability": p, "label": label}
+        {"id": r[id_column] if id_column else None, "probability": p, "label": label}
         for r, p, label in zip(records, proba, labels, strict=True)
     ]
     for prediction, explanation in zip(predictions, shown or (), strict=False):
@@ -131,8 +135,14 @@ def _fail(status: int, detail: str, errors: list | None = None) -> Any:
     return _reply({"detail": detail, "errors": errors or []}, status)
 
 
-async def _records(request: Any, max_records: int) -> tuple[bytes, list] | Any:
-    """(body, records) of a /predict request, or the error reply when it cannot be scored."""
+async def _records(request: Any, max_records: int, columns: int) -> tuple[bytes, list] | Any:
+    """(body, records) of a /predict request, or the error reply when it cannot be scored.
+
+    ``columns``: how many the data contract has. A body may hold at most 4 × (columns + 8) ':'
+    per record (keys, and colons in values), checked before parsing: parsing a million unknown
+    keys alone would take 100+ MB. Bodies over ``INLINE_BYTES`` are parsed off the event loop."""
+    from starlette.concurrency import run_in_threadpool
+
     max_bytes = max_records * 16_384
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/json":
@@ -142,10 +152,14 @@ async def _records(request: Any, max_records: int) -> tuple[bytes, list] | Any:
     body = await _read_body(request, max_bytes)  # chunked bodies have no length up front
     if body is None:
         return _fail(413, f"request body over {max_bytes} bytes")
+    max_keys = max_records * 4 * (columns + 8)
+    if body.count(b":") > max_keys:
+        return _fail(413, f"too many fields: at most {max_keys} ':' in a body")
     try:
-        payload = json.loads(body)
+        inline = len(body) <= INLINE_BYTES
+        payload = json.loads(body) if inline else await run_in_threadpool(json.loads, body)
     except (ValueError, RecursionError) as exc:  # bad JSON or UTF-8, too many digits or levels
-        return _fail(422, f"body is not valid JSON: {exc}")
+        return _fail(422, f"body is not valid JSON: {cut(str(exc), 200)}")
     records = payload.get("records") if isinstance(payload, dict) else None
     if not isinstance(records, list):
         return _fail(422, 'body must be a JSON object {"records": [...]}')
@@ -170,13 +184,13 @@ def _add_predict(
 
     @app.post("/predict")
     async def predict(request: Request) -> Any:
-        read = await _records(request, max_records)
-        if not isinstance(read, tuple):
-            return read
-        body, records = read
         current = state.current
         if current is None:
             return _fail(503, "model not loaded yet")
+        read = await _records(request, max_records, len(current[0].data.columns))
+        if not isinstance(read, tuple):
+            return read
+        body, records = read
         use_canary = current[1] is not None and route(body, state.fraction, seed)
         role, loaded = ("canary", current[1]) if use_canary else ("prod", current[0])
         request.scope["lockstep"]["model"] = role
@@ -187,7 +201,7 @@ def _add_predict(
             return _fail(422, str(exc))
         args = (loaded, role, records, log, top, log_explanations)
         try:
-            if len(records) <= INLINE_RECORDS:  # a thread hop costs more than scoring a few rows
+            if len(body) <= INLINE_BYTES and len(records) <= INLINE_RECORDS:  # no thread hop
                 result = _score(*args)
             else:
                 result = await run_in_threadpool(_score, *args)

@@ -220,7 +220,8 @@ def command(
     classes = (negative, str(data.positive_class))
     result = {"threshold": ev.threshold, "rows": len(frame), **scores(y, proba, ev.threshold)}
     plots = curves(y, proba, classes, ev.threshold, ev.calibration_bins, ev.curve_points)
-    plots["feature_importance"] = importance(model, X.drop(columns=[data.id_column]), y, ev)
+    ids = [data.id_column] if data.id_column else []
+    plots["feature_importance"] = importance(model, X.drop(columns=ids), y, ev)
     for name, rows in plots.items():
         write_json(f"{plots_dir}/{name}.json", rows)
     write_json(counts, confusion_counts(plots["confusion_matrix"]))

@@ -18,8 +18,10 @@ import click
 import pandas as pd
 
 from ..config import load_params, read_section
+from ..contract.csvshape import check_csv_shape
 from ..contract.pseudonym import pseudonym_key, pseudonymize
 from ..contract.schema import DataConfig, SourceSpec
+from ..contract.text import cut
 from ..errors import LockstepError
 from ..io import write_json, write_parquet
 from ..options import params_option
@@ -52,6 +54,10 @@ def read_file(spec: SourceSpec) -> pd.DataFrame:
         raise LockstepError("data.source.path is required for kind 'file'")
     if not is_url and not Path(path).exists():
         raise LockstepError(f"data.source.path: {path} does not exist")
+    if not is_url and Path(path).is_dir():
+        raise LockstepError(
+            f"data.source.path: {path} is a directory; name the file in it (e.g. {path}/data.csv)"
+        )
     if not is_url and Path(path).stat().st_size == 0:
         raise LockstepError(f"data.source.path: {path} is empty (0 bytes)")
     fmt = spec.format or Path(path.split("?")[0]).suffix.lstrip(".").lower()
@@ -62,7 +68,11 @@ def read_file(spec: SourceSpec) -> pd.DataFrame:
     try:
         if fmt == "parquet":
             return pd.read_parquet(path)
-        frame = pd.read_csv(path, encoding=spec.encoding, sep=spec.sep)
+        if spec.decimal == spec.sep:
+            raise LockstepError(f"data.source: sep and decimal are both {spec.sep!r}")
+        if not is_url:
+            check_csv_shape(path, spec)
+        frame = pd.read_csv(path, encoding=spec.encoding, sep=spec.sep, decimal=spec.decimal)
     except UnicodeDecodeError as exc:
         bad = exc
         if not is_url:  # pandas reports the offset inside its read buffer, not in the file
@@ -143,8 +153,8 @@ def ingest(cfg: DataConfig) -> pd.DataFrame:
     missing = [c for c in cfg.rename if c not in frame.columns]
     if missing:
         raise LockstepError(
-            f"data.rename: the source has no column '{missing[0]}' (it has: "
-            f"{', '.join(map(str, frame.columns))})"
+            f"data.rename: the source has no column '{cut(missing[0])}' (it has: "
+            f"{cut(', '.join(map(str, frame.columns)), 400)})"
         )
     frame = frame.rename(columns=dict(cfg.rename))
     if frame.empty:
@@ -181,6 +191,9 @@ def command(params_path: str, output: str | None, meta: str) -> None:
     output = output or f"data/raw/{cfg.name}.parquet"
     write_parquet(output, frame)
     source = {k: redact(v) for k, v in vars(cfg.source).items() if v is not None}
+    for key in ("decimal", "max_columns", "max_line_bytes"):  # recorded only when set
+        if source.get(key) == getattr(SourceSpec, key):
+            source.pop(key)
     write_json(
         meta,
         {

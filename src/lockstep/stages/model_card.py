@@ -62,6 +62,7 @@ def slice_tables(
     proba: np.ndarray,
     threshold: float,
     columns: tuple[str, ...],
+    target: str = "target",
 ) -> list[str]:
     lines: list[str] = []
     for column in columns:
@@ -71,7 +72,7 @@ def slice_tables(
             )
         lines += ["", f"### By `{column}`", ""]
         lines += [
-            "| value | rows | churn rate | roc_auc | precision | recall |",
+            f"| value | rows | {target} rate | roc_auc | precision | recall |",
             "|---|---:|---:|---:|---:|---:|",
         ]
         values = frame[column].astype(str).to_numpy()
@@ -100,7 +101,8 @@ def render(
     lineage: dict[str, str],
     extra: tuple[str, ...] = (),
 ) -> str:
-    source = json.dumps(ingest.get("source", {}), sort_keys=True)
+    fields = sorted(ingest.get("source", {}).items(), key=lambda kv: (kv[0] != "kind", kv[0]))
+    source = ", ".join(f"{k} `{v}`" for k, v in fields)
     model = params.get("model", {})
     lines = [
         f"# Model card: {model.get('family', 'model')} on {data.name}",
@@ -115,7 +117,7 @@ def render(
         "",
         "## Data",
         "",
-        f"- source: `{source}`",
+        f"- source: {source or 'unknown'}",
         f"- content hash (sha256): `{ingest.get('content_hash', 'unknown')}`",
         f"- rows: {ingest.get('rows', 'unknown')}",
         f"- target: `{data.target}` (positive class `{data.positive_class}`)",
@@ -179,7 +181,7 @@ def command(
     shown = {name: section(params, name) for name in ("model", "train", "evaluate", "split")}
     shown["test_rows"] = len(frame)
     metrics = metric_table(y, proba, ev.threshold, card, ev.seed)
-    slices = slice_tables(frame, y, proba, ev.threshold, data.slice_columns)
+    slices = slice_tables(frame, y, proba, ev.threshold, data.slice_columns, data.target)
     with open(fairness_path, encoding="utf-8") as handle:
         fair = card_section(json.load(handle))
     effects = explain.card_section(model, X)

@@ -1,41 +1,87 @@
 """Stage validate: data/raw/<name>.parquet → data/validated.parquet + reports/validation.json.
 
-Params: ``data``. Builds the pandera schema from the data config and validates lazily, so every
-failing check is reported at once. On failure it prints a table (column, check, rows failing, a
-few ids and values), still writes reports/validation.json, and exits 1 before any later stage runs.
+Params: ``data``, ``split.test_size``, ``train.cv_folds``. Builds the pandera schema from the data
+config and validates lazily, so every failing check is reported at once. On failure it prints a
+table (column, check, rows failing, a few ids and values, each cut to 80 characters), still writes
+reports/validation.json, and exits 1 before any later stage runs. The target must hold two classes
+or more, each with enough rows for the stratified split and k-fold cross-validation.
 """
 
 from __future__ import annotations
 
+import math
 import sys
+from dataclasses import dataclass
 
 import click
 import pandas as pd
 import pandera.errors
 from tabulate import tabulate
 
-from ..config import load_params, read_section
+from ..config import build, load_params, read_section, section
 from ..contract.schema import DataConfig, split_extra_columns, summarize_failures, validate_frame
+from ..contract.text import cut, cut_repr
 from ..errors import LockstepError
 from ..io import read_parquet, write_json, write_parquet
 from ..options import params_option
 from ..paths import VALIDATED_DATA, VALIDATION_FILE
 
 
-def validate(frame: pd.DataFrame, cfg: DataConfig) -> tuple[pd.DataFrame | None, dict]:
-    """Return (validated frame or None, report); the report is reports/validation.json."""
+@dataclass(frozen=True)
+class Needs:
+    """What later stages need of the target: read from their params sections."""
+
+    test_size: float
+    cv_folds: int = 5
+
+    @property
+    def rows_per_class(self) -> int:
+        """1+ row per class in the stratified test part and ``cv_folds`` in the training part."""
+        if not 0 < self.test_size < 1:
+            return 2  # split reports a bad test_size itself
+        return max(2, math.ceil(self.cv_folds / (1 - self.test_size)) + 1)
+
+
+def class_failures(target: pd.Series, need: int) -> list[dict]:
+    """Failure rows when the target has fewer than 2 classes or a class with < ``need`` rows."""
+    counts = target.value_counts(sort=False).sort_index()
+    seen = ", ".join(f"{cut_repr(k)}: {n} rows" for k, n in counts.items()) or "no rows"
+    rows = []
+    if len(counts) < 2:
+        rows.append({"check": "two_classes", "failing": 1})
+    short = counts[counts < need]
+    if len(short):
+        rows.append({"check": f"rows_per_class(>={need})", "failing": len(short)})
+    blank = {"example_rows": "-", "example_ids": "-", "example_values": seen}
+    return [{"column": cut(str(target.name)), **row, **blank} for row in rows]
+
+
+def validate(
+    frame: pd.DataFrame, cfg: DataConfig, needs: Needs | None = None
+) -> tuple[pd.DataFrame | None, dict]:
+    """Return (validated frame or None, report); the report is reports/validation.json.
+
+    ``needs`` (the command reads it from params) adds the rule on the target's classes."""
     frame, dropped = split_extra_columns(frame, cfg)
     report = {"rows_checked": len(frame), "dropped_columns": dropped, "failures": {}}
     try:
         validated = validate_frame(frame, cfg)
+        rows = [] if needs is None else class_failures(validated[cfg.target], needs.rows_per_class)
     except pandera.errors.SchemaErrors as exc:
-        rows = summarize_failures(exc.failure_cases, frame, cfg.id_column)
+        validated, rows = None, summarize_failures(exc.failure_cases, frame, cfg.id_column)
+    if rows:
         report["failures"] = {f"{r['column']}: {r['check']}": r["failing"] for r in rows}
         report["failure_cases"] = rows
         report["passed"] = False
         return None, report
     report["passed"] = True
     return validated, report
+
+
+def load_needs(params: dict) -> Needs:
+    split, train = section(params, "split"), section(params, "train")
+    needs = {"test_size": split.get("test_size"), "cv_folds": train.get("cv_folds", 5)}
+    return build(Needs, needs, "split.test_size/train.cv_folds")
 
 
 @click.command("validate")
@@ -45,9 +91,10 @@ def validate(frame: pd.DataFrame, cfg: DataConfig) -> tuple[pd.DataFrame | None,
 @click.option("--report", "report_path", default=VALIDATION_FILE, show_default=True)
 def command(params_path: str, input_path: str | None, output: str, report_path: str) -> None:
     """Check raw data against the data contract; stop the pipeline on any failure."""
-    cfg = read_section(DataConfig, load_params(params_path))
+    params = load_params(params_path)
+    cfg = read_section(DataConfig, params)
     input_path = input_path or f"data/raw/{cfg.name}.parquet"
-    validated, report = validate(read_parquet(input_path), cfg)
+    validated, report = validate(read_parquet(input_path), cfg, load_needs(params))
     for column in report["dropped_columns"]:
         click.echo(
             f"warning: dropped column '{column}' (not in data.columns; "
