@@ -39,6 +39,7 @@ OUTPUTS = (
     "models/model.skops",
     "reports/cv.json",
     "reports/metrics.json",
+    "reports/confusion_counts.json",
     "data/scores/test.parquet",
     "reports/plots/roc.json",
     "reports/plots/precision_recall.json",
@@ -292,6 +293,8 @@ def test_evaluate_writes_metrics_and_plots(done):
     confusion = json.loads((done / "reports/plots/confusion_matrix.json").read_text())
     assert len(confusion) == 5
     assert {row["actual"] for row in confusion} == {"No", "Yes"}
+    counts = json.loads((done / "reports/confusion_counts.json").read_text())
+    assert sum(row["count"] for row in counts) == len(confusion)
     importance = json.loads((done / "reports/plots/feature_importance.json").read_text())
     features = {row["feature"] for row in importance}
     assert "customer_id" not in features

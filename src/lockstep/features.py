@@ -7,7 +7,8 @@ Each spec in ``featurize.derived`` is a mapping with a ``name`` and a ``kind``:
 - ``count_equal``: how many of ``columns`` equal ``value`` (numeric)
 
 Specs run in order, so a later spec may use an earlier one's output. ``DerivedFeatures`` wraps
-``derive`` as a scikit-learn transformer so the saved model scores validated raw rows.
+``derive`` as a scikit-learn transformer so the saved model scores validated raw rows; scikit-learn
+is imported the first time that class is looked up, so ``lockstep featurize`` never loads it.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any, ClassVar
+from threading import Lock
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from .errors import LockstepError
+
+if TYPE_CHECKING:
+    from sklearn.base import BaseEstimator
 
 KINDS = {
     "bucket": ("column", "edges"),
@@ -29,6 +33,7 @@ KINDS = {
     "count_equal": ("columns", "value"),
 }
 CATEGORICAL_KINDS = {"bucket"}
+_DEFINING = Lock()
 
 
 @dataclass(frozen=True)
@@ -160,24 +165,42 @@ def derived_columns(specs: Sequence[dict[str, Any]]) -> tuple[list[str], list[st
     return numeric, categorical
 
 
-class DerivedFeatures(TransformerMixin, BaseEstimator):
-    """Stateless transformer: ``derive`` with fixed specs. Nothing is learned in ``fit``."""
+def _derived_features_class() -> type[BaseEstimator]:
+    """Define ``DerivedFeatures`` (the import path saved models name: lockstep.features)."""
+    from sklearn.base import BaseEstimator, TransformerMixin
 
-    def __init__(self, specs: list[dict[str, Any]] | None = None):
-        self.specs = specs
+    class DerivedFeatures(TransformerMixin, BaseEstimator):
+        """Stateless transformer: ``derive`` with fixed specs. Nothing is learned in ``fit``."""
 
-    def fit(self, X: pd.DataFrame, y: Any = None) -> DerivedFeatures:
-        return self
+        def __init__(self, specs: list[dict[str, Any]] | None = None):
+            self.specs = specs
 
-    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        out = derive(X, self.specs or [])
-        # scikit-learn's imputers test missing values with ``x != x``, which pd.NA refuses
-        # ("boolean value of NA is ambiguous"): nullable booleans go on as objects with nan.
-        for name in out.columns:
-            if isinstance(out[name].dtype, pd.BooleanDtype):
-                column = out[name].astype(object)
-                out[name] = column.where(column.notna(), np.nan)
-        return out
+        def fit(self, X: pd.DataFrame, y: Any = None) -> DerivedFeatures:
+            return self
 
-    def __sklearn_is_fitted__(self) -> bool:
-        return True
+        def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+            out = derive(X, self.specs or [])
+            # scikit-learn's imputers test missing values with ``x != x``, which pd.NA refuses
+            # ("boolean value of NA is ambiguous"): nullable booleans go on as objects with nan.
+            for name in out.columns:
+                if isinstance(out[name].dtype, pd.BooleanDtype):
+                    column = out[name].astype(object)
+                    out[name] = column.where(column.notna(), np.nan)
+            return out
+
+        def __sklearn_is_fitted__(self) -> bool:
+            return True
+
+    DerivedFeatures.__module__ = __name__
+    DerivedFeatures.__qualname__ = "DerivedFeatures"
+    return DerivedFeatures
+
+
+def __getattr__(name: str) -> Any:
+    """``lockstep.features.DerivedFeatures``, defined (and scikit-learn imported) on first use."""
+    if name == "DerivedFeatures":
+        with _DEFINING:  # one class, even when threads look it up at once
+            if "DerivedFeatures" not in globals():
+                globals()["DerivedFeatures"] = _derived_features_class()
+        return globals()["DerivedFeatures"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

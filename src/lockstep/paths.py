@@ -24,6 +24,7 @@ VALIDATION_FILE = "reports/validation.json"
 CV_FILE = "reports/cv.json"
 METRICS_FILE = "reports/metrics.json"
 PLOTS_DIR = "reports/plots"
+CONFUSION_COUNTS = "reports/confusion_counts.json"
 PLOT_FILES = (f"{PLOTS_DIR}/roc.json", f"{PLOTS_DIR}/precision_recall.json")
 FAIRNESS_FILE = "reports/fairness.json"
 MODEL_CARD = "reports/model_card.md"

@@ -1,19 +1,23 @@
 """The data contract: conf/data/<name>.yaml as typed config, and the pandera schema built from it.
 
 A user brings their own tabular dataset by writing one YAML file; nothing here is Telco-specific.
+pandera is imported only when a schema is built (``lockstep validate``), not by the stages and the
+server that only read the config.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from ..errors import LockstepError
 from .text import cut, cut_repr
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 DTYPES = {"int": "int64", "float": "float64", "str": "str", "bool": "boolean"}
 # Text accepted for a bool column (any case); anything else fails validation instead of being
@@ -150,6 +154,8 @@ def _finite(values: pd.Series) -> pd.Series:
 
 
 def _checks(spec: ColumnSpec) -> list[pa.Check]:
+    import pandera.pandas as pa
+
     checks = []
     if spec.dtype == "float":  # inf passes every min/max that is left unset; models cannot fit it
         checks.append(pa.Check(_finite, name="finite"))
@@ -190,6 +196,8 @@ def pandas_dtype(spec: ColumnSpec) -> str:
 
 def build_schema(cfg: DataConfig) -> pa.DataFrameSchema:
     """The pandera schema for validated rows: dtypes (coerced), ranges, categories, nulls, ids."""
+    import pandera.pandas as pa
+
     columns = {}
     for name, spec in cfg.columns.items():
         dtype = pandas_dtype(spec)

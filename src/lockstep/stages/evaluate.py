@@ -4,8 +4,11 @@ The scored test rows (pseudonymized id, label 0/1, probability) go to data/score
 a DVC-cached output that lets two revisions' models be compared row by row (lockstep.significance).
 
 Params: ``data`` (target, positive class), ``evaluate`` (threshold, seed, calibration bins,
-permutation-importance repeats and metric). Plot data (ROC, precision-recall, confusion matrix,
-calibration, permutation importance) goes to reports/plots/*.json, declared as DVC plots.
+permutation-importance repeats, metric and rows, curve points). Plot data (ROC, precision-recall,
+confusion matrix, calibration, permutation importance) goes to reports/plots/*.json, declared as
+DVC plots. What Git tracks stays small at any row count: curves are thinned to ``curve_points``,
+the per-row confusion records stay in the DVC cache and reports/confusion_counts.json holds the
+counts; permutation importance scores a seeded sample of at most ``importance_rows`` rows.
 """
 
 from __future__ import annotations
@@ -26,7 +29,14 @@ from ..errors import LockstepError
 from ..io import read_parquet, rounded, write_json, write_parquet
 from ..models import DEFAULT_THRESHOLD, check_scorer, check_threshold, labels, load_model
 from ..options import params_option
-from ..paths import METRICS_FILE, MODEL_FILE, PLOTS_DIR, SCORES_FILE, TEST_FEATURES
+from ..paths import (
+    CONFUSION_COUNTS,
+    METRICS_FILE,
+    MODEL_FILE,
+    PLOTS_DIR,
+    SCORES_FILE,
+    TEST_FEATURES,
+)
 
 
 @dataclass(frozen=True)
@@ -37,12 +47,19 @@ class EvaluateParams:
     calibration_bins: int = 10
     importance_repeats: int = 5
     importance_metric: str = "roc_auc"
+    importance_rows: int = 10_000
+    curve_points: int = 200
 
     def __post_init__(self) -> None:
         check_threshold(self.threshold)
         if self.calibration_bins < 2 or self.importance_repeats < 1:
             raise LockstepError(
                 "evaluate.calibration_bins must be at least 2 and importance_repeats at least 1"
+            )
+        if self.importance_rows < 100 or self.curve_points < 10:
+            raise LockstepError(
+                "evaluate.importance_rows must be at least 100 and curve_points at least 10, got "
+                f"{self.importance_rows} and {self.curve_points}"
             )
         check_scorer(self.importance_metric, "evaluate.importance_metric")
 
@@ -64,11 +81,40 @@ def scores(y: np.ndarray, proba: np.ndarray, threshold: float) -> dict[str, floa
     return {k: rounded(v) for k, v in values.items()}
 
 
+def thin(x: np.ndarray, y: np.ndarray, points: int) -> np.ndarray:
+    """Indices of at most ``points`` curve points, evenly spaced along the curve's length.
+
+    Both ends are kept, and a stretch where the curve turns keeps more points than a straight
+    one, so a thinned curve drawn with straight lines looks like the full one.
+    """
+    if len(x) <= points:
+        return np.arange(len(x))
+    length = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(x), np.diff(y)))])
+    marks = np.linspace(0.0, length[-1], points)
+    picked = np.searchsorted(length, marks, side="left").clip(0, len(x) - 1)
+    return np.unique(np.concatenate([[0, len(x) - 1], picked]))
+
+
+def confusion_counts(confusion: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """The per-row confusion records as counts, one record per (actual, predicted) pair."""
+    pairs = pd.DataFrame(confusion, columns=["actual", "predicted"]).value_counts(sort=False)
+    return [{"actual": a, "predicted": p, "count": int(n)} for (a, p), n in sorted(pairs.items())]
+
+
 def curves(
-    y: np.ndarray, proba: np.ndarray, classes: tuple[str, str], threshold: float, bins: int
+    y: np.ndarray,
+    proba: np.ndarray,
+    classes: tuple[str, str],
+    threshold: float,
+    bins: int,
+    points: int = 200,
 ) -> dict[str, list]:
     fpr, tpr, roc_t = skm.roc_curve(y, proba)
+    roc = thin(fpr, tpr, points)
+    fpr, tpr, roc_t = fpr[roc], tpr[roc], roc_t[roc]
     precision, recall, pr_t = skm.precision_recall_curve(y, proba)
+    pr = thin(recall[:-1], precision[:-1], points)
+    precision, recall, pr_t = precision[:-1][pr], recall[:-1][pr], pr_t[pr]
     frac_pos, mean_pred = calibration_curve(y, proba, n_bins=bins, strategy="quantile")
     pred = (proba >= threshold).astype(int)
     return {
@@ -78,7 +124,7 @@ def curves(
         ],
         "precision_recall": [
             {"recall": rounded(r), "precision": rounded(p), "threshold": rounded(t)}
-            for r, p, t in zip(recall[:-1], precision[:-1], pr_t, strict=True)
+            for r, p, t in zip(recall, precision, pr_t, strict=True)
         ],
         "calibration": [
             {"mean_predicted": rounded(m), "fraction_positive": rounded(f)}
@@ -91,8 +137,16 @@ def curves(
 
 
 def importance(model: Any, X: pd.DataFrame, y: np.ndarray, params: EvaluateParams) -> list[dict]:
-    """Permutation importance of every input column the model sees (derived ones included)."""
+    """Permutation importance of every input column the model sees (derived ones included).
+
+    On a seeded sample of ``importance_rows`` rows when there are more, so its cost is bounded.
+    """
     scored = model[1:]  # past DerivedFeatures, so derived columns are permuted on their own
+    if len(X) > params.importance_rows:
+        rows = np.sort(
+            np.random.default_rng(params.seed).choice(len(X), params.importance_rows, replace=False)
+        )
+        X, y = X.iloc[rows], y[rows]
     result = permutation_importance(
         scored,
         X,
@@ -149,6 +203,7 @@ def score_test_rows(params_path: str, model_path: str, input_path: str) -> Score
 @click.option("--input", "input_path", default=TEST_FEATURES, show_default=True)
 @click.option("--metrics", default=METRICS_FILE, show_default=True)
 @click.option("--plots-dir", default=PLOTS_DIR, show_default=True)
+@click.option("--counts", default=CONFUSION_COUNTS, show_default=True)
 @click.option("--scores", "scores_path", default=SCORES_FILE, show_default=True)
 def command(
     params_path: str,
@@ -157,17 +212,19 @@ def command(
     metrics: str,
     plots_dir: str,
     scores_path: str,
+    counts: str,
 ) -> None:
     """Score the held-out test rows: metrics at the threshold, curves and feature importance."""
     _, data, ev, frame, X, y, model, proba = score_test_rows(params_path, model_path, input_path)
     negative = next((str(v) for v in frame[data.target].unique() if v != data.positive_class), "0")
     classes = (negative, str(data.positive_class))
     result = {"threshold": ev.threshold, "rows": len(frame), **scores(y, proba, ev.threshold)}
-    plots = curves(y, proba, classes, ev.threshold, ev.calibration_bins)
+    plots = curves(y, proba, classes, ev.threshold, ev.calibration_bins, ev.curve_points)
     ids = [data.id_column] if data.id_column else []
     plots["feature_importance"] = importance(model, X.drop(columns=ids), y, ev)
     for name, rows in plots.items():
         write_json(f"{plots_dir}/{name}.json", rows)
+    write_json(counts, confusion_counts(plots["confusion_matrix"]))
     write_parquet(scores_path, score_rows(frame[data.id_column], y, proba))
     write_json(metrics, result)
     click.echo("evaluate: " + ", ".join(f"{k} {v}" for k, v in result.items()))
