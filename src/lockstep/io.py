@@ -74,6 +74,21 @@ def write_parquet(path: str | os.PathLike[str], frame: Any) -> None:
         frame.to_parquet(handle, index=False, compression="zstd")
 
 
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """A JSON file's content, None when the file does not exist; bad JSON is an error naming it."""
+    import json
+
+    from .errors import LockstepError
+
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise LockstepError(f"{path} is not valid JSON: {exc}") from exc
+
+
 def read_parquet(path: str | os.PathLike[str]) -> Any:
     import pandas as pd
 

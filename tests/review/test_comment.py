@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -14,6 +11,7 @@ from lockstep.errors import LockstepError
 from lockstep.review.comment import LIMIT, MARKER, find_sticky, truncate, with_marker
 from lockstep.review.github import Client, GitHubError, next_link, retry_after
 from tests.helpers.cli import invoke
+from tests.helpers.fake_http import serve_json
 
 REPO = "acme/churn"
 
@@ -80,32 +78,13 @@ class FakeGitHub:
 def github():
     fake = FakeGitHub()
 
-    class Handler(BaseHTTPRequestHandler):
-        def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length)) if length else None
-            fake.auth.append(self.headers.get("Authorization"))
-            status, headers, data = fake.handle(self.command, self.path, body)
-            raw = json.dumps(data).encode()
-            self.send_response(status)
-            for key, value in {**headers, "Content-Type": "application/json"}.items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
+    def handle(method, path, body, auth):
+        fake.auth.append(auth)
+        return fake.handle(method, path, body)
 
-        do_GET = do_POST = do_PATCH = _serve
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield fake
-    server.shutdown()
-    server.server_close()
+    with serve_json(handle) as url:
+        fake.url = url
+        yield fake
 
 
 def post(github: FakeGitHub, tmp_path, body: str = "## report\n", *extra: str, token: str = "t0k"):

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LockstepError
+from ..io import read_json
 from ..paths import METRICS_FILE
 
 
@@ -31,16 +32,6 @@ def _at_commit(root: str, commit: str) -> dict[str, Any]:
     from ..review.revisions import load
 
     return load([commit], root, files=())[commit].metric_file(METRICS_FILE)
-
-
-def _workspace(root: str) -> dict[str, Any] | None:
-    path = Path(root) / METRICS_FILE
-    if not path.exists():
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise LockstepError(f"{path} is not valid JSON: {exc}") from exc
 
 
 def test_metrics(
@@ -67,6 +58,6 @@ def test_metrics(
             out[version] = {
                 "source": f"{METRICS_FILE} (working tree; {version} is not registered)",
                 "commit": None,
-                "metrics": _workspace(root),
+                "metrics": read_json(Path(root) / METRICS_FILE),
             }
     return out

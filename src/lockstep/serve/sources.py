@@ -10,7 +10,6 @@ canary for a fixed share of requests by a keyed hash of the request body.
 from __future__ import annotations
 
 import hashlib
-import json
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LockstepError
+from ..io import read_json
 from ..paths import METRICS_FILE, PARAMS_FILE
 
 
@@ -71,8 +71,8 @@ class DirSource:
         from ..models import load_model
 
         folder = Path(self.path)
-        version = _json(folder / "version.json") or {}
-        metrics = _json(folder / "metrics.json") or version.get("metrics")
+        version = read_json(folder / "version.json") or {}
+        metrics = read_json(folder / "metrics.json") or version.get("metrics")
         model = load_model(str(folder / "model.skops"))
         data, threshold = _contract(load_params(self.params), self.params)
         info = {
@@ -135,15 +135,6 @@ class StageSource:
         }
         self._cache = {found.commit: Loaded(model, data, threshold, info)}
         return self._cache[found.commit]
-
-
-def _json(path: Path) -> dict[str, Any] | None:
-    if not path.exists():
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise LockstepError(f"{path} is not valid JSON: {exc}") from exc
 
 
 class State:
