@@ -111,6 +111,7 @@ def test_pr_comment_is_created_then_updated(world, record_property):
     print(f"pr.yml: stale dvc.lock {first.seconds:.0f} s, refreshed {second.seconds:.0f} s")
 
 
+@pytest.mark.workflows  # a third act run does not fit CI's time; `make workflows` runs it
 def test_regressing_pr_fails_the_gate(world, record_property):
     project = world.project
     family = model_params(project)["family"]

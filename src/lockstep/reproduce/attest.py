@@ -106,7 +106,7 @@ def signing_command(root: Path) -> Iterator[tuple[list[str], str] | None]:
         return
     program = git_config(root, "gpg.ssh.program") or "ssh-keygen"
     base = [program, "-Y", "sign", "-n", SSH_NAMESPACE]
-    if key.startswith("key::"):  # a literal public key: the agent holds the private half
+    if key.startswith("key::"):  # a literal public key: ssh-agent holds the private half
         with tempfile.TemporaryDirectory() as tmp:
             pub = Path(tmp) / "key.pub"
             pub.write_text(key[5:] + "\n", encoding="utf-8")
