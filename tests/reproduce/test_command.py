@@ -8,8 +8,8 @@ import pytest
 
 from lockstep.errors import LockstepError
 from lockstep.reproduce.command import conclude, dvc_commands, run_env, tolerances
-from lockstep.reproduce.verdicts import DIFFERENT, EQUIVALENT, Tolerances, Verdict
-from lockstep.reproduce.verify import Row
+from lockstep.reproduce.verdicts import Tolerances
+from tests.helpers.reproduce import rows_with
 
 
 def test_dvc_commands_force_every_stage_and_skip_the_run_cache():
@@ -26,16 +26,6 @@ def test_run_env_puts_the_commits_code_and_the_chosen_bin_first(tmp_path, monkey
     env = run_env(tmp_path, Path("/venv/bin"))
     assert env["PATH"].startswith("/venv/bin")
     assert env["PYTHONPATH"].split(":") == [str(tmp_path / "src"), "/elsewhere"]
-
-
-def rows_with(*outcomes: str) -> list[Row]:
-    verdicts = {"identical": None, "equivalent": Verdict(EQUIVALENT, 1e-12)}
-    out = []
-    for i, outcome in enumerate(outcomes):
-        verdict = verdicts.get(outcome, Verdict(DIFFERENT, 0.5, "beyond"))
-        got = "a" if outcome == "identical" else "b"
-        out.append(Row(f"stage{i}", f"out{i}", "a", got, verdict))
-    return out
 
 
 def test_conclude_accepts_equivalent_unless_exact_and_names_the_first_different_stage(capsys):

@@ -8,7 +8,7 @@ import io
 import pandas as pd
 import pytest
 
-from lockstep.reproduce.verdicts import DIFFERENT, EQUIVALENT, Tolerances, Verdict
+from lockstep.reproduce.verdicts import Tolerances
 from lockstep.reproduce.verify import (
     MISSING,
     Row,
@@ -21,6 +21,7 @@ from lockstep.reproduce.verify import (
     stage_order,
     table,
 )
+from tests.helpers.reproduce import rows_with
 
 
 def lock_stage(deps: list[str], outs: list[str]) -> dict:
@@ -71,16 +72,6 @@ def test_compare_hashes_the_bytes_and_names_the_first_stage_that_differs(tmp_pat
 
 def test_row_match_is_exact():
     assert not Row("s", "p", "abc", "abd").match and Row("s", "p", "abc", "abc").match
-
-
-def rows_with(*outcomes: str) -> list[Row]:
-    verdicts = {"identical": None, "equivalent": Verdict(EQUIVALENT, 1e-12)}
-    out = []
-    for i, outcome in enumerate(outcomes):
-        verdict = verdicts.get(outcome, Verdict(DIFFERENT, 0.5, "beyond"))
-        got = "a" if outcome == "identical" else "b"
-        out.append(Row(f"stage{i}", f"out{i}", "a", got, verdict))
-    return out
 
 
 def test_table_shows_each_verdict_and_its_largest_difference():
