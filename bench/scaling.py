@@ -7,7 +7,9 @@ result is written as a Parquet source, and each stage runs as its own `lockstep 
 with a params.yaml whose ``data.source`` is that file. Wall time and peak RSS are measured per
 process: wall time around it, peak RSS from os.wait4 (ru_maxrss). The data is generated in a
 separate process so that this one stays small: a child's ru_maxrss starts from its parent's peak.
-Train and evaluate run only up to --train-max-rows.
+Train and evaluate run only up to --train-max-rows, with the params' model family or --family.
+With --before REV they run --repeats times for REV's code and this checkout's, alternating (ABBA),
+on the same data, so a busy machine slows both alike; each line shows the load average.
 
 Prints figures only; it never fails on timing. Run from anywhere: python bench/scaling.py --help
 """
@@ -32,11 +34,11 @@ from typing import Any
 import yaml
 
 from common import machine
+from scaling_models import export_code, family_model, run_models, summary
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 DATA_STAGES = ("ingest", "validate", "split", "featurize")
-MODEL_STAGES = ("train", "evaluate")
 TARGET_ROWS = 1_000_000
 TARGET_SECONDS = 30.0
 TARGET_RSS_MB = 3 * 1024
@@ -143,14 +145,21 @@ class Measure:
     rss_mb: float  # peak resident set size
 
 
-def run_stage(stage: str, rows: int, cwd: Path, env: dict[str, str]) -> Measure:
-    """Run `lockstep <stage>` in ``cwd`` and measure that one process."""
+def run_stage(
+    stage: str, rows: int, cwd: Path, env: dict[str, str], code: Path | None = None
+) -> Measure:
+    """Run `lockstep <stage>` in ``cwd`` and measure that one process.
+
+    With ``code`` (a folder holding a ``lockstep`` package), that code runs instead of this
+    checkout's."""
     log = cwd / f".{stage}.log"
+    command = [str(BIN / "lockstep"), stage]
+    if code is not None:
+        command = [sys.executable, "-c", "from lockstep.cli import main; main()", stage]
+        env = {**env, "PYTHONPATH": str(code)}
     with open(log, "wb") as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(
-            [str(BIN / "lockstep"), stage], cwd=cwd, env=env, stdout=out, stderr=out
-        )
+        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=out)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -205,15 +214,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--params", default=str(ROOT / "params.yaml"), help="params.yaml to start from"
     )
+    parser.add_argument("--family", help="model family for train/evaluate (conf/model/NAME.yaml)")
+    parser.add_argument("--before", metavar="REV", help="also run train/evaluate with REV's code")
+    parser.add_argument("--repeats", type=int, default=1, help="train/evaluate runs per code")
     args = parser.parse_args(argv)
 
     params = yaml.safe_load(Path(args.params).read_text(encoding="utf-8"))
+    if args.family:
+        params["model"] = family_model(ROOT, args.family)
     env = bench_env()
     print(f"machine: {machine()}")
     print(f"upsampling {params['data']['source']} to {', '.join(map(str, args.sizes))} rows")
 
     measures: list[Measure] = []
+    models: dict[int, list[Measure]] = {}
     with tempfile.TemporaryDirectory(prefix="lockstep-scaling-") as tmp:
+        before = export_code(ROOT, args.before, Path(tmp) / "before") if args.before else None
         for rows in args.sizes:
             work = Path(tmp) / f"rows-{rows}"
             (work / "data" / "source").mkdir(parents=True)
@@ -226,8 +242,7 @@ def main(argv: list[str] | None = None) -> int:
             (work / "params.yaml").write_text(
                 yaml.safe_dump(local, sort_keys=False), encoding="utf-8"
             )
-            stages = DATA_STAGES + (MODEL_STAGES if rows <= args.train_max_rows else ())
-            for stage in stages:
+            for stage in DATA_STAGES:
                 m = run_stage(stage, rows, work, env)
                 measures.append(m)
                 print(
@@ -235,6 +250,10 @@ def main(argv: list[str] | None = None) -> int:
                     f"(CPU {m.cpu:6.2f} s)  {m.rss_mb:7.0f} MB",
                     flush=True,
                 )
+            if rows <= args.train_max_rows:
+                runs = run_models(rows, work, run_stage, env, before, max(1, args.repeats))
+                measures += runs
+                models[rows] = runs
             shutil.rmtree(work)
 
     totals = {rows: total(measures, rows) for rows in args.sizes}
@@ -293,6 +312,9 @@ def main(argv: list[str] | None = None) -> int:
             f"    {stage:<10} exponent {wall:5.2f} wall, {cpu:5.2f} CPU: {verdict}; "
             f"added s per 100k added rows: {marginal}"
         )
+    print(f"train/evaluate of {params['model'].get('family')}:")
+    for rows, runs in models.items():
+        print("\n".join(summary(runs, rows)))
     print(f"load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from lockstep.errors import LockstepError
 from lockstep.explain import Explainer, card_section, global_effects
+from tests.helpers.models import ONE_HOT
 from tests.test_models import fitted
 
 
@@ -47,7 +49,7 @@ def test_global_effect_of_a_linear_model_is_its_coefficient():
 @pytest.mark.parametrize("family", ["hist_gradient_boosting", "random_forest"])
 def test_tree_contributions_are_shap_values_that_add_up(family):
     pytest.importorskip("shap")
-    model, X = fitted(family)
+    model, X = fitted(family, **(ONE_HOT if family == "hist_gradient_boosting" else {}))
     explainer = Explainer(model)
     values, base = explainer.by_input(model[:-1].transform(X))
     if family == "random_forest":
@@ -58,3 +60,9 @@ def test_tree_contributions_are_shap_values_that_add_up(family):
         assert explainer.units == "log-odds"
     assert np.max(np.abs(base + values.sum(axis=1) - raw)) < 1e-6
     assert "slope of its SHAP value" in "\n".join(card_section(model, X))
+
+
+def test_a_model_with_native_category_splits_is_refused_with_the_fix():
+    model, _ = fitted("hist_gradient_boosting", categorical_features="from_dtype")
+    with pytest.raises(LockstepError, match=r"model\.categorical_features: null"):
+        Explainer(model)

@@ -11,6 +11,7 @@ import skops.io as sio
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import OrdinalEncoder
 
 from lockstep.errors import LockstepError
 from lockstep.models import (
@@ -150,3 +151,36 @@ def test_excluded_derived_features_are_not_given_to_the_model():
 def test_a_wrongly_typed_model_param_is_named(model, key):
     with pytest.raises(LockstepError, match=rf"^model\.{key}: The '{key}' parameter"):
         make_estimator(model, seed=0)
+
+
+def test_gradient_boosting_splits_categories_natively_one_column_each():
+    model, X = fitted("hist_gradient_boosting")  # categorical_features left at from_dtype
+    (first, encoder, categorical), (_, _, numeric) = model["preprocess"].transformers_[:2]
+    assert first == "categorical" and isinstance(encoder, OrdinalEncoder)
+    assert categorical == [*data_config().categorical_columns(), "tenure_band"]
+    assert model[-1].categorical_features == list(range(len(categorical)))
+    matrix = model[:-1].transform(X)
+    assert matrix.shape == (len(X), len(categorical) + len(numeric))  # no one-hot columns
+    # the trees take missing numbers as they are (they learn where those go)
+    assert np.isnan(matrix[X["total_charges"].isna().to_numpy(), len(categorical) + 2]).all()
+
+
+def test_gradient_boosting_one_hot_encodes_when_told():
+    model, X = fitted("hist_gradient_boosting", categorical_features=None)
+    assert model[-1].categorical_features is None
+    assert model[:-1].transform(X).shape[1] > len(model["preprocess"].feature_names_in_) - 1
+
+
+def test_a_category_unseen_in_training_scores_as_a_missing_one():
+    model, X = fitted("hist_gradient_boosting")
+    unseen = model.predict_proba(X.assign(contract="Ten year"))
+    missing = model.predict_proba(X.assign(contract=X["contract"].where(X["contract"] == "")))
+    np.testing.assert_array_equal(unseen, missing)
+
+
+def test_an_unsupported_categorical_features_value_is_named():
+    estimator = make_estimator(
+        {"family": "hist_gradient_boosting", "categorical_features": [0, 1]}, seed=0
+    )
+    with pytest.raises(LockstepError, match=r"^model\.categorical_features: \[0, 1\] is not"):
+        make_pipeline(data_config(), DERIVED, estimator)

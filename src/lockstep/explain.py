@@ -7,10 +7,12 @@ estimator's raw output:
   are standardised, so relative to the training mean; a one-hot level contributes its coefficient
   when present), the base is the intercept; base + contributions = the decision function.
 - histogram gradient boosting: log-odds, SHAP values from shap's TreeExplainer (base: its
-  expected value); they add up to the raw score to within float error.
+  expected value); they add up to the raw score to within float error. shap cannot read native
+  category splits: such a model (``categorical_features: from_dtype``) is refused with the fix.
 - random forest: probability (a forest averages its trees' probabilities), SHAP values likewise.
 
-An input column's contribution is the sum of its transformed parts (its one-hot levels). The
+An input column's contribution is the sum of its transformed parts (its one-hot levels; an
+ordinal-encoded column, as histogram gradient boosting takes them, is one part). The
 global signed effect of a transformed feature is the least-squares slope of its contribution on its
 value over the rows explained: for logistic regression that is exactly the coefficient; for trees,
 the average direction and strength of the feature's effect. shap is imported only for tree models.
@@ -32,7 +34,7 @@ def feature_inputs(preprocess: Any) -> list[str]:
         if isinstance(transformer, str) and transformer == "drop":
             continue
         last = transformer.steps[-1][1] if hasattr(transformer, "steps") else transformer
-        if hasattr(last, "categories_"):
+        if hasattr(last, "categories_") and not hasattr(last, "unknown_value"):  # one-hot
             for column, levels in zip(columns, last.categories_, strict=True):
                 inputs += [column] * len(levels)
         else:
@@ -56,6 +58,12 @@ class Explainer:
         self.units = "log-odds"
         self._tree: Any = None
         if not self.linear:
+            if np.any(getattr(self.estimator, "is_categorical_", None)):
+                raise LockstepError(
+                    "explain: this histogram gradient boosting model splits categories natively, "
+                    "which shap's TreeExplainer cannot read; train it with "
+                    "model.categorical_features: null (one-hot) to explain it"
+                )
             self._tree = _tree_explainer(self.estimator)
             self.units = "probability" if hasattr(self.estimator, "estimators_") else "log-odds"
 

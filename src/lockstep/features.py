@@ -142,7 +142,7 @@ def derive_columns(columns: Mapping[str, Any], specs: Sequence[dict[str, Any]]) 
 
 def derive(frame: pd.DataFrame, specs: Sequence[dict[str, Any]]) -> pd.DataFrame:
     """Return ``frame`` with one new (or recomputed) column per spec; the input is not changed."""
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: new columns go to ``out`` only, no data copied
     names = set(frame.columns)
     used = {c for s in specs for c in spec_inputs(s) if c in names}
     for name, value in derive_columns({c: frame[c] for c in used}, specs).items():

@@ -1,7 +1,9 @@
 """Model families, the preprocessing pipeline, and safe, byte-stable model files.
 
 The saved model is one scikit-learn Pipeline: derived features → learned preprocessing
-(imputation, scaling, one-hot encoding; fitted on training rows only) → estimator. It scores
+(imputation, scaling, one-hot encoding; fitted on training rows only) → estimator. Histogram
+gradient boosting instead takes each categorical column as one column of ordinal codes and splits
+it natively (``categorical_features: from_dtype``, its default), and numbers unscaled. It scores
 validated raw rows. Files are skops archives loaded with an explicit trusted-types list, so
 loading a model fetched from another commit never runs arbitrary code.
 """
@@ -17,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import ClassifierMixin
+from sklearn.base import ClassifierMixin, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import StratifiedKFold
@@ -35,10 +37,14 @@ FAMILIES = {
 }
 # Types beyond skops' defaults that lockstep's pipelines contain; nothing else is loaded.
 TRUSTED_TYPES = [
+    # histogram gradient boosting with categorical features validates its numeric columns with
+    # partial(check_array, ...): the partial and that one function, no other callable
+    "functools.partial",
     "lockstep.features.DerivedFeatures",
     "numpy.dtype",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.tree._tree.Tree",
+    "sklearn.utils.validation.check_array",
 ]
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 DEFAULT_THRESHOLD = 0.5
@@ -132,7 +138,53 @@ def threshold(evaluate: dict[str, Any]) -> float:
     return check_threshold(evaluate.get("threshold", DEFAULT_THRESHOLD))
 
 
+def native_categorical(estimator: Any) -> bool:
+    """Whether ``estimator`` takes the categorical columns as they are, ordinal-encoded.
+
+    A histogram gradient boosting classifier with ``categorical_features`` at its default
+    ``from_dtype`` does: its trees split on category sets, so one column per category (one-hot)
+    would only cost time and memory. ``model.categorical_features: null`` one-hot encodes
+    them as for the other families (how models were built before).
+    """
+    params = estimator.get_params()
+    if "categorical_features" not in params:
+        return False
+    value = params["categorical_features"]
+    if value is None:
+        return False
+    if isinstance(value, str) and value == "from_dtype":
+        return True
+    raise LockstepError(
+        f"model.categorical_features: {value!r} is not supported; lockstep takes 'from_dtype' "
+        "(the contract's categorical columns, natively) or null (one-hot encoded)"
+    )
+
+
+def _branches(estimator: Any) -> tuple[Any, Any]:
+    """The (numeric, categorical) preprocessing for ``estimator``, unfitted."""
+    from sklearn.preprocessing import OrdinalEncoder
+
+    if native_categorical(estimator):
+        # Numbers go in as they are, missing ones as nan: the trees learn where those go. (A
+        # scaler that neither centres nor scales turns nullable ints into floats; "passthrough"
+        # would keep pd.NA, and its saved form names functions skops does not trust.)
+        return StandardScaler(with_mean=False, with_std=False), OrdinalEncoder(
+            handle_unknown="use_encoded_value",
+            unknown_value=np.nan,  # a category unseen in training scores as a missing one
+            max_categories=estimator.get_params()["max_bins"],
+        )
+    numeric = Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())])
+    categorical = Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="most_frequent")),
+            ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+        ]
+    )
+    return numeric, categorical
+
+
 def make_pipeline(data: DataConfig, derived: list[dict[str, Any]], estimator: Any) -> Pipeline:
+    """derived features → preprocessing (learned on the training rows) → ``estimator``."""
     extra_numeric, extra_categorical = derived_columns(derived)
     hidden = set() if data.sensitive_as_features else set(data.sensitive_columns)
     for spec in derived:  # a feature derived from a hidden sensitive column would carry it in
@@ -141,29 +193,15 @@ def make_pipeline(data: DataConfig, derived: list[dict[str, Any]], estimator: An
     excluded = data.excluded_features() | hidden
     numeric = data.numeric_columns() + [c for c in extra_numeric if c not in excluded]
     categorical = data.categorical_columns() + [c for c in extra_categorical if c not in excluded]
+    numeric_step, categorical_step = _branches(estimator)
+    branches = [("numeric", numeric_step, numeric), ("categorical", categorical_step, categorical)]
+    if native_categorical(estimator):
+        # Categorical columns first: the estimator puts them first internally too, so the trees'
+        # feature numbers are the matrix's columns.
+        branches.reverse()
+        estimator = clone(estimator).set_params(categorical_features=list(range(len(categorical))))
     preprocess = ColumnTransformer(
-        [
-            (
-                "numeric",
-                Pipeline(
-                    [
-                        ("impute", SimpleImputer(strategy="median")),
-                        ("scale", StandardScaler()),
-                    ]
-                ),
-                numeric,
-            ),
-            (
-                "categorical",
-                Pipeline(
-                    [
-                        ("impute", SimpleImputer(strategy="most_frequent")),
-                        ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
-                    ]
-                ),
-                categorical,
-            ),
-        ],
+        branches,
         remainder="drop",
         verbose_feature_names_out=False,
     )

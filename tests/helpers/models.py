@@ -18,12 +18,17 @@ SMALL = {
 }
 
 
-def fitted(family: str, seed: int = 0) -> tuple[Any, pd.DataFrame]:
-    """A freshly fitted pipeline of ``family`` and its raw rows (no target)."""
+# hist_gradient_boosting one-hot encoding its categories, as every family did before native splits
+ONE_HOT = {"categorical_features": None}
+
+
+def fitted(family: str, seed: int = 0, **params: Any) -> tuple[Any, pd.DataFrame]:
+    """A freshly fitted pipeline of ``family`` (SMALL, updated with ``params``) and its raw rows
+    (no target)."""
     cfg = data_config()
     frame = raw_frame()
     X = frame.drop(columns=[cfg.target])
-    estimator = make_estimator({"family": family, **SMALL[family]}, seed)
+    estimator = make_estimator({"family": family, **SMALL[family], **params}, seed)
     return make_pipeline(cfg, DERIVED, estimator).fit(X, labels(frame, cfg)), X
 
 

@@ -184,7 +184,10 @@ def command(
     slices = slice_tables(frame, y, proba, ev.threshold, data.slice_columns, data.target)
     with open(fairness_path, encoding="utf-8") as handle:
         fair = card_section(json.load(handle))
-    effects = explain.card_section(model, X)
+    try:
+        effects = explain.card_section(model, X)
+    except LockstepError as exc:  # a model shap cannot read: say so, the card is still written
+        effects = [f"Not available: {exc}."]
     extra = ("## Fairness", "", *fair, "", "## What drives the score", "", *effects, "")
     inputs = (model_path, input_path, ingest_path, fairness_path)
     lineage = {p: file_hash(p, "md5") for p in inputs}
