@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 from sklearn.model_selection import StratifiedKFold, cross_validate
 
 from lockstep.config import build
 from lockstep.errors import LockstepError
 from lockstep.models import labels, make_estimator, make_pipeline
-from lockstep.stages.train import TrainParams, cross_validation
+from lockstep.stages.train import TrainParams, cross_validation, cv_sample
 from tests.helpers.tiny import DERIVED, data_config, raw_frame
 
 
@@ -76,3 +78,23 @@ def test_cross_validation_rejects_impossible_fold_counts():
         TrainParams(seed=0, cv_folds=1)
     with pytest.raises(ValueError, match=r"n_splits"):
         cross_validation(pipeline(), X, y, TrainParams(seed=0, cv_folds=21))
+
+
+def test_cross_validation_samples_at_most_cv_rows_keeping_class_shares():
+    X = pd.DataFrame({"value": np.arange(1000)})
+    y = (np.arange(1000) % 10 < 3).astype(int)  # 30% positive
+    params = TrainParams(seed=3, cv_rows=200)
+    sampled, labels_ = cv_sample(X, y, params)
+    assert len(sampled) == 200 and labels_.sum() == 60
+    assert sampled["value"].is_monotonic_increasing  # the training rows' order is kept
+    np.testing.assert_array_equal(labels_, y[sampled["value"].to_numpy()])
+    again, _ = cv_sample(X, y, params)
+    other, _ = cv_sample(X, y, TrainParams(seed=4, cv_rows=200))
+    assert again.equals(sampled) and not other.equals(sampled)
+    whole, _ = cv_sample(X, y, TrainParams(seed=3, cv_rows=None))
+    assert whole is X
+
+
+def test_cv_rows_below_100_is_refused():
+    with pytest.raises(LockstepError, match=r"train\.cv_rows must be at least 100 or null"):
+        TrainParams(seed=0, cv_rows=50)

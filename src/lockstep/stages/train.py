@@ -1,8 +1,9 @@
 """Stage train: data/features/train.parquet → models/model.skops + reports/cv.json.
 
 Params: ``data`` (column roles), ``featurize``, ``model`` (family + estimator params), ``train``
-(seed, cv_folds, cv_metrics, scheduler). Stratified k-fold cross-validation on the training rows is
-recorded as metrics; then the whole pipeline is fitted on all training rows and saved (skops).
+(seed, cv_folds, cv_metrics, cv_rows, scheduler). Stratified k-fold cross-validation on the
+training rows (a seeded stratified sample of ``cv_rows`` when there are more, so its cost is
+bounded) is recorded as metrics; then the whole pipeline is fitted on all training rows and saved.
 With ``train.scheduler`` set (``tcp://HOST:PORT``), the CV folds run on that Dask cluster through
 joblib's Dask backend; the metrics are the same as when they run here.
 """
@@ -15,7 +16,7 @@ from typing import Any, ClassVar
 import click
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import cross_validate
+from sklearn.model_selection import cross_validate, train_test_split
 
 from ..cluster import check_address, fold_backend
 from ..config import load_params, read_section, section
@@ -35,18 +36,33 @@ class TrainParams:
     seed: int
     cv_folds: int = 5
     cv_metrics: tuple[str, ...] = ("roc_auc",)
+    cv_rows: int | None = 100_000  # cross-validate on at most this many rows; None: all
     scheduler: str | None = None
 
     def __post_init__(self) -> None:
         if self.cv_folds < 2:
             raise LockstepError(f"train.cv_folds must be at least 2, got {self.cv_folds}")
+        if self.cv_rows is not None and self.cv_rows < 100:
+            raise LockstepError(f"train.cv_rows must be at least 100 or null, got {self.cv_rows}")
         for metric in self.cv_metrics:
             check_scorer(metric, "train.cv_metrics")
         if self.scheduler:
             check_address(self.scheduler, "train.scheduler")
 
 
+def cv_sample(X: pd.DataFrame, y: np.ndarray, params: TrainParams) -> tuple[pd.DataFrame, Any]:
+    """All rows, or a seeded sample of ``cv_rows`` with the classes in their proportions."""
+    if params.cv_rows is None or len(X) <= params.cv_rows:
+        return X, y
+    rows, _ = train_test_split(
+        np.arange(len(X)), train_size=params.cv_rows, stratify=y, random_state=params.seed
+    )
+    rows = np.sort(rows)
+    return X.iloc[rows], y[rows]
+
+
 def cross_validation(pipeline: Any, X: pd.DataFrame, y: np.ndarray, params: TrainParams) -> dict:
+    X, y = cv_sample(X, y, params)
     folds = cv_folds(params.cv_folds, params.seed)
     scores = cross_validate(
         pipeline, X, y, cv=folds, scoring=list(params.cv_metrics), error_score="raise"
