@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TEST_CMD := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock remote repro test test-fast workflows lint format report exps params tune bench clean
+.PHONY: help install lock remote repro test test-fast workflows lint format report exps params tune bench bench-scale-model clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -75,6 +75,10 @@ bench: ## Run the benchmarks in bench/ and print their figures
 	$(BIN)/python bench/monitor.py
 	$(BIN)/python bench/plot_size.py
 	$(BIN)/python bench/verdicts.py
+
+bench-scale-model: ## Train + evaluate of FAMILY (default hist_gradient_boosting) at 1M rows, BEFORE=rev vs this code
+	$(BIN)/python bench/scaling.py --sizes 1000000 --train-max-rows 1000000 \
+		--family $(or $(FAMILY),hist_gradient_boosting) $(if $(BEFORE),--before $(BEFORE) --repeats 2)
 
 clean: ## Remove caches (keeps .venv, data and the DVC cache)
 	rm -rf .pytest_cache .ruff_cache build dist src/*.egg-info
