@@ -16,7 +16,7 @@ from lockstep.compose import compose
 from lockstep.config import read_section
 from lockstep.contract.schema import DataConfig, build_schema
 from lockstep.features import FeaturizeParams, check_specs
-from lockstep.models import FAMILIES, make_estimator, make_pipeline, threshold
+from lockstep.models import FAMILIES, make_estimator, make_pipeline, native_categorical, threshold
 from lockstep.monitor.drift import DriftParams
 from lockstep.registry.policy import Policy
 from lockstep.reproduce.verdicts import Tolerances
@@ -49,7 +49,14 @@ def test_every_model_and_dataset_option_composes_and_builds(model, data):
     module, name = FAMILIES[params["model"]["family"]].split(":")
     assert isinstance(estimator, getattr(importlib.import_module(module), name))
     pipeline = make_pipeline(data_cfg, derived, estimator)
-    assert pipeline.steps[-1][1] is estimator
+    model = pipeline.steps[-1][1]
+    if native_categorical(estimator):  # a copy told which matrix columns are categories
+        assert model.get_params() == {
+            **estimator.get_params(),
+            "categorical_features": model.categorical_features,
+        }
+    else:
+        assert model is estimator
     assert 0 < threshold(params["evaluate"]) < 1
     tolerances(params)
 
