@@ -64,7 +64,10 @@ def test_a_torn_last_line_is_cut_on_reopen_so_the_next_line_stands_alone(tmp_pat
     again.write([{"i": 3}])
     again.close()
     assert [r["i"] for r in lines(tmp_path)] == [0, 1, 3]
-    assert again.torn_lines == 1 and f"cut a torn last line of {len(torn)} bytes" in capsys.readouterr().err
+    assert (
+        again.torn_lines == 1
+        and f"cut a torn last line of {len(torn)} bytes" in capsys.readouterr().err
+    )
 
 
 def test_a_file_that_is_all_one_torn_line_is_emptied(tmp_path):
