@@ -44,7 +44,6 @@ def test_outputs_are_the_same_bytes_whatever_the_source_partitioning_and_the_thr
     assert {"tenure_band", "charges_per_month", "addon_count"} <= set(features.columns)
 
 
-@pytest.mark.slow
 def test_a_rerun_gives_the_same_bytes(tmp_path):
     source = write_source(tmp_path / "source", many_rows(1200, seed=1), 3)
     run_stages(tmp_path / "a", dask_params(source, 500))
