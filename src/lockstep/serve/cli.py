@@ -49,6 +49,20 @@ from .sources import DirSource, StageSource
 )
 @click.option("--max-records", default=1000, show_default=True, type=int)
 @click.option(
+    "--batch-records",
+    default=64,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Score concurrent small requests together, up to this many records (1: each alone).",
+)
+@click.option(
+    "--batch-wait-ms",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Longest a request waits for others to join its batch (0: no batching).",
+)
+@click.option(
     "--pseudonymized",
     is_flag=True,
     help="Records arrive with ids already pseudonymized: do not hash them again.",
@@ -57,7 +71,8 @@ def command(
     stage: str | None, model_dir: str | None, params_path: str, artifact: str | None,
     host: str, port: int, canary_stage: str | None, canary_model: str | None,
     canary_fraction: float, canary_seed: int, log_dir: str, log_max_bytes: int,
-    max_records: int, pseudonymized: bool, log_explanations: bool,
+    max_records: int, batch_records: int, batch_wait_ms: float, pseudonymized: bool,
+    log_explanations: bool,
 ) -> None:  # fmt: skip
     """Serve the promoted model over HTTP: POST /predict, GET /health /ready /model /metrics."""
     import signal
@@ -80,11 +95,12 @@ def command(
         if source is not None:
             source.check()  # a missing stage or folder is an error now, not a 503 forever
     from .app import create_app, try_reload
+    from .batching import Batcher
 
     app = create_app(
         primary, canary, canary_fraction if canary else 0.0, canary_seed, log_dir,
         max_records, log_max_bytes, pseudonymized, eager=False,
-        log_explanations=log_explanations,
+        log_explanations=log_explanations, batcher=Batcher(batch_records, batch_wait_ms / 1000),
     )  # fmt: skip
     if hasattr(signal, "SIGHUP"):
         signal.signal(
