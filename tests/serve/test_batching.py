@@ -52,7 +52,7 @@ def test_records_scored_together_get_the_probabilities_they_get_alone(family):
             got = asyncio.run(together(batcher, [scorer] * len(parts), parts))
         for a, g in zip(alone, got, strict=True):
             assert np.array_equal(a, g)  # exactly, bit for bit
-    assert batcher.sizes == [len(sizes) for sizes in rounds]  # one batch per round
+    assert list(batcher.sizes) == [len(sizes) for sizes in rounds]  # one batch per round
     # trees score row by row: one call for all; a linear model's product keeps it sliced
     assert batcher.modes[scorer] in ("joined", "sliced, not joined")
     if family == "random_forest":
@@ -77,7 +77,7 @@ def test_a_lone_request_does_not_wait_for_company():
     async def alone() -> np.ndarray:
         return await asyncio.wait_for(batcher.proba(scorer, batches([1])[0]), timeout=10)
 
-    assert len(asyncio.run(alone())) == 1 and batcher.sizes == [1]
+    assert len(asyncio.run(alone())) == 1 and list(batcher.sizes) == [1]
 
 
 def test_wait_zero_scores_each_request_alone():
@@ -85,7 +85,7 @@ def test_wait_zero_scores_each_request_alone():
     batcher = Batcher(max_records=64, max_wait=0)
     parts = batches([1, 2, 1])
     got = asyncio.run(together(batcher, [scorer] * 3, parts))
-    assert batcher.sizes == [] and [len(g) for g in got] == [1, 2, 1]
+    assert not batcher.sizes and [len(g) for g in got] == [1, 2, 1]
 
 
 class ByBatchSize:

@@ -35,6 +35,8 @@ def test_concurrent_requests_are_scored_together_as_they_would_be_alone(setup): 
     app = create_app(setup["prod"], log_dir=str(setup["logs"]), batcher=batcher)
     answers = asyncio.run(concurrently(app, bodies))
     assert max(batcher.sizes) > 1  # some requests really were scored in one call
+    metrics = TestClient(app).get("/metrics").text
+    assert f"lockstep_batch_requests_count {float(len(batcher.sizes))}" in metrics
     assert [a["predictions"] for a in answers] == expected  # same ids, probabilities, labels
     rows = logged(setup["logs"])
     assert sorted(r["request"] for r in rows) == sorted(

@@ -65,6 +65,7 @@ def create_app(
     app = FastAPI(title="lockstep", lifespan=_lifespan(state, log), docs_url=None, redoc_url=None)
     app.state.lockstep = state
     batcher = batcher or Batcher()
+    batcher.observe = metrics["batches"].observe
     _add_predict(app, state, log, metrics, max_records, canary_seed, log_explanations, batcher)
     _add_status(app, state, metrics)
     describe(app, state, max_records)

@@ -28,6 +28,8 @@ import asyncio
 import itertools
 import warnings
 import weakref
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,7 +64,8 @@ class Batcher:
         self._open: _Open | None = None
         # per scorer: how its batches are scored (see the module docstring)
         self.modes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        self.sizes: list[int] = []  # requests per scored batch, kept for the last 10,000
+        self.sizes: deque[int] = deque(maxlen=10_000)  # requests per scored batch, latest last
+        self.observe: Callable[[int], None] | None = None  # e.g. a Prometheus histogram's
 
     @property
     def enabled(self) -> bool:
@@ -99,7 +102,9 @@ class Batcher:
         batch, self._open = self._open, None
         if batch is None:
             return
-        self.sizes = [*self.sizes[-9_999:], len(batch.items)]
+        self.sizes.append(len(batch.items))
+        if self.observe is not None:
+            self.observe(len(batch.items))
         groups: dict[int, list[tuple[Any, Batch, asyncio.Future]]] = {}
         for item in batch.items:
             groups.setdefault(id(item[0]), []).append(item)
