@@ -10,13 +10,21 @@ import jsonschema
 from fastapi.testclient import TestClient
 
 from lockstep.serve.app import create_app
-from tests.helpers.tiny import data_config
-from tests.serve.test_app import records, setup  # noqa: F401  (fixture)
+from lockstep.serve.sources import DirSource
+from tests.helpers.tiny import data_config, params, write_params
+from tests.serve.test_app import model_dir, records
 
 
-@pytest.fixture
-def described(setup):  # noqa: F811
-    app = create_app(setup["prod"], log_dir=str(setup["logs"]), max_records=7)
+@pytest.fixture(scope="module")
+def source(tmp_path_factory) -> DirSource:
+    folder = tmp_path_factory.mktemp("openapi")
+    prm = write_params(folder / "params.yaml", params())
+    return DirSource(str(model_dir(folder / "prod", "v1.0.0")), str(prm))
+
+
+@pytest.fixture(scope="module")
+def described(source, tmp_path_factory):
+    app = create_app(source, log_dir=str(tmp_path_factory.mktemp("logs")), max_records=7)
     return TestClient(app), TestClient(app).get("/openapi.json").json()
 
 
@@ -71,7 +79,7 @@ def test_predict_failures_and_metrics_text_are_described(described):
     assert "application/json" not in metrics
 
 
-def test_before_a_model_is_loaded_records_are_plain_objects(setup):  # noqa: F811
-    app = create_app(setup["prod"], log_dir=str(setup["logs"]), eager=False)
+def test_before_a_model_is_loaded_records_are_plain_objects(source, tmp_path):
+    app = create_app(source, log_dir=str(tmp_path), eager=False)
     spec = TestClient(app).get("/openapi.json").json()
     assert body_schema(spec)["properties"]["records"]["items"] == {"type": "object"}
