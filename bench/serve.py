@@ -22,11 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import http.client
 import json
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,9 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from common import machine
+from loopback import batch_sizes, paced, start_server
 
 ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
 
@@ -80,45 +76,6 @@ def batches(rows: list[dict], size: int, count: int, id_column: str) -> list[byt
         ]
         out.append(json.dumps({"records": chunk}).encode())
     return out
-
-
-def paced(
-    port: int, bodies: list[bytes], rate: float, connections: int, path: str = "/predict"
-) -> tuple[list[float], float]:
-    """Send ``bodies`` at ``rate`` requests/s in total (0: as fast as possible) over
-    ``connections`` keep-alive connections; (latencies in s, wall time in s)."""
-    try:
-        import uvloop
-
-        return uvloop.run(_paced(port, bodies, rate, connections, path))
-    except ImportError:
-        return asyncio.run(_paced(port, bodies, rate, connections, path))
-
-
-async def _paced(
-    port: int, bodies: list[bytes], rate: float, connections: int, path: str
-) -> tuple[list[float], float]:
-    latencies: list[float] = []
-    start = time.perf_counter() + 0.05
-
-    async def client(k: int) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        for i in range(k, len(bodies), connections):
-            if rate:
-                await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
-            t0 = time.perf_counter()
-            head = f"POST {path} HTTP/1.1\r\nhost: bench\r\ncontent-type: application/json\r\n"
-            writer.write(f"{head}content-length: {len(bodies[i])}\r\n\r\n".encode() + bodies[i])
-            status_line, *lines = (await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
-            length = next(int(h[15:]) for h in lines if h.lower().startswith(b"content-length:"))
-            await reader.readexactly(length)
-            latencies.append(time.perf_counter() - t0)
-            if status_line.split()[1] != b"200":
-                raise SystemExit(f"request failed: {status_line.decode()}")
-        writer.close()
-
-    await asyncio.gather(*(client(k) for k in range(connections)))
-    return latencies, time.perf_counter() - start
 
 
 def in_process(model: Any, bodies: list[bytes]) -> list[float]:
@@ -167,32 +124,38 @@ def in_process_lockstep(
     return out
 
 
+def cpu_per_request(folder: Path, params: Path, bodies: list[bytes], group: int = 16) -> tuple:
+    """CPU seconds per single-record request of the server's path without HTTP (check, score,
+    log, answer: lockstep.serve.respond), each alone and ``group`` at a time through a Batcher.
+    CPU time, not wall time: the figure that a busy machine disturbs least."""
+    from lockstep.serve.batching import Batcher
+    from lockstep.serve.predlog import PredictionLog
+    from lockstep.serve.respond import score, score_batched
+    from lockstep.serve.sources import DirSource, State
+
+    loaded, _ = State(DirSource(str(folder / "model"), str(params)), None, 0, False).reload()
+    log = PredictionLog(str(folder / "in-process"))
+    records = [json.loads(b)["records"] for b in bodies]
+    score(loaded, "prod", records[0], log)
+    t0 = time.process_time()
+    for r in records:
+        score(loaded, "prod", r, log)
+    alone = (time.process_time() - t0) / len(records)
+    batcher = Batcher(64, 0.002)
+
+    async def grouped() -> None:
+        for k in range(0, len(records), group):
+            chunk = records[k : k + group]
+            await asyncio.gather(*(score_batched(batcher, loaded, "prod", r, log) for r in chunk))
+
+    t0 = time.process_time()
+    asyncio.run(grouped())
+    return alone, (time.process_time() - t0) / len(records)
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
-
-
-def start_server(
-    folder: Path, params: Path, extra: tuple[str, ...] = (), name: str = "logs"
-) -> tuple[subprocess.Popen, int]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCKSTEP_", "DVC_"))}
-    cmd = [str(BIN / "lockstep"), "serve", "--model", "model", "--params", str(params)]
-    cmd += ["--port", str(port), "--log-dir", name, *extra]
-    proc = subprocess.Popen(cmd, cwd=folder, env=env)
-    for _ in range(300):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/ready")
-            if conn.getresponse().status == 200:
-                return proc, port
-        except OSError:
-            pass
-        time.sleep(0.2)
-    proc.terminate()
-    raise SystemExit("lockstep serve did not become ready")
 
 
 # The servers compared, each its own process: every request scored alone (as before batching),
@@ -223,19 +186,6 @@ def compare(folder: Path, params: Path, singles: list[bytes], args: Any) -> dict
             proc.terminate()
             proc.wait(timeout=15)
     return out
-
-
-def batch_sizes(port: int) -> float:
-    """Mean requests per scored batch, from the server's /metrics."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("GET", "/metrics")
-    text = conn.getresponse().read().decode()
-    value = {
-        line.split()[0]: float(line.split()[1])
-        for line in text.splitlines()
-        if line.startswith("lockstep_batch_requests_")
-    }
-    return value["lockstep_batch_requests_sum"] / max(1.0, value["lockstep_batch_requests_count"])
 
 
 def report_compare(results: dict[str, dict]) -> None:
@@ -270,9 +220,13 @@ def main() -> None:
         singles = batches(rows, 1, args.requests, id_column)
         hundreds = batches(rows, 100, max(20, args.requests // 10), id_column)
         results = compare(folder, params, singles, args)
+        alone, grouped = cpu_per_request(folder, params, singles)
+        cpu = f"CPU per request without HTTP: alone {alone * 1e3:.2f} ms, 16 at a time batched "
+        cpu += f"{grouped * 1e3:.2f} ms (x{alone / grouped:.1f})"
         if args.compare_only:
             print(f"machine: {machine()}")
-            return report_compare(results)
+            report_compare(results)
+            return print(cpu)
         proc, port = start_server(folder, params)
         try:
             paced(port, singles[:100], 0, 2)  # warm-up
@@ -290,6 +244,7 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(f"model: {len(rows[0])} input columns, {len(rows)} distinct records")
     report_compare(results)
+    print(cpu)
     print(f"{'':44} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
     lines = [
         (f"HTTP 100 records @ {args.rate / 10:g}/s", batch, len(batch) / batch_wall),

@@ -14,6 +14,9 @@ from lockstep.serve.sources import DirSource
 from tests.helpers.tiny import data_config, params, write_params
 from tests.serve.test_app import model_dir, records
 
+# the served model's Scorer turns this off when it loads: in another test's scope, it is back on
+pytestmark = pytest.mark.filterwarnings("ignore:X does not have valid feature names")
+
 
 @pytest.fixture(scope="module")
 def source(tmp_path_factory) -> DirSource:

@@ -89,6 +89,8 @@ def record(data: Any) -> dict[str, Any]:
         properties[data.id_column]["description"] = "The id: unique in a request; picks the canary."
     return {
         "type": "object",
+        "description": "One record of the data contract. Values in their JSON types; text the "
+        'contract would read from a CSV ("12" for an int column) is accepted too.',
         "required": [name for name in data.columns if name != data.target],
         "properties": properties,
         "additionalProperties": data.extra_columns != "fail",
