@@ -79,16 +79,15 @@ class Batcher:
         future = loop.create_future()
         if self._open is None:
             self._open = _Open(loop.time())
-            loop.call_soon(self._tick)
+            loop.call_soon(self._tick, self._open)
         self._open.items.append((scorer, batch, future))
         self._open.size += len(batch)
         if self._open.size >= self.max_records:
             self._flush()
         return await future
 
-    def _tick(self) -> None:
-        batch = self._open
-        if batch is None:  # already scored (it filled up)
+    def _tick(self, batch: _Open) -> None:
+        if self._open is not batch:  # already scored (it filled up)
             return
         joined = len(batch.items) > batch.seen
         batch.seen, batch.quiet = len(batch.items), 0 if joined else batch.quiet + 1
@@ -96,7 +95,7 @@ class Batcher:
         if batch.quiet >= QUIET_TURNS or loop.time() - batch.opened >= self.max_wait:
             self._flush()
         else:
-            loop.call_soon(self._tick)
+            loop.call_soon(self._tick, batch)
 
     def _flush(self) -> None:
         batch, self._open = self._open, None
