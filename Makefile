@@ -75,6 +75,7 @@ bench: ## Run the benchmarks in bench/ and print their figures
 	$(BIN)/python bench/monitor.py
 	$(BIN)/python bench/plot_size.py
 	$(BIN)/python bench/verdicts.py
+	$(BIN)/python bench/explain.py
 
 clean: ## Remove caches (keeps .venv, data and the DVC cache)
 	rm -rf .pytest_cache .ruff_cache build dist src/*.egg-info
