@@ -26,9 +26,9 @@ def rated_images() -> tuple[np.ndarray, np.ndarray]:
 
 def test_delong_on_hanley_and_mcneils_ct_ratings() -> None:
     """Hanley & McNeil (1982) give the area under the empirical ROC curve of these ratings as
-    0.893 (the Wilcoxon statistic, ties counted half). Stata's manual ([R] roctab, example 1,
-    the same 109 ratings) gives, with DeLong et al.'s (1988) variance, ROC area 0.8932,
-    standard error 0.0307 and asymptotic normal 95% interval 0.83295 to 0.95339."""
+    0.893 (the Wilcoxon statistic, ties counted half). Stata's manual entry [R] roctab works
+    the same 109 ratings and prints, with DeLong et al.'s (1988) variance (its default), ROC
+    area 0.8932, standard error 0.0307 and asymptotic normal 95% interval 0.83295 to 0.95339."""
     y, rating = rated_images()
     aucs, cov = paired.delong(y, rating)
     se = float(np.sqrt(cov[0, 0]))
