@@ -99,6 +99,10 @@ def free_port() -> int:
         (["--workers", "0"], "'--workers': 0 is not in the range x>=1"),
         (["+tune.space.depth={low:1,high:3}"], "tune.space.depth: LogisticRegression has no"),
         (["tune.space.C.low=1000.0"], "tune.space.C: empty range, low 1000.0 is not below"),
+        (
+            ["+tune.space.l1_ratio={low:0.5,high:2.0}"],
+            "tune.space.l1_ratio: LogisticRegression rejects 2.0",
+        ),
         (["--scheduler", "127.0.0.1:8786"], "is not a scheduler address like tcp://HOST:PORT"),
         (["--scheduler", "tcp://127.0.0.1:1", "--workers", "2"], "--scheduler or --workers"),
     ],
