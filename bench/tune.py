@@ -15,6 +15,9 @@ the worker processes used during the search:
 - CPU per trial: worker CPU seconds / trials. The same for 1 and 2 workers unless running two
   folds at once costs more (memory bandwidth, caches) or the cluster adds per-task work.
 speed-up = (cores used 2 / cores used 1) x (CPU per trial 1 / CPU per trial 2).
+With Linux's autogroup scheduling on (printed), a busy machine shares its cores out per session
+first: the workers, all in this command's session, then share one session's part, so on a
+loaded machine "cores used" hardly grows with a second worker (README "Scaling out").
 
 Prints figures only; it never fails on timing. Run from the project root:
 python bench/tune.py --help
@@ -117,6 +120,15 @@ def summary(runs: dict[int, list[dict]], trials: int) -> None:
     )
 
 
+def autogroup() -> str:
+    try:
+        with open("/proc/sys/kernel/sched_autogroup_enabled") as handle:
+            enabled = handle.read().strip() == "1"
+    except OSError:
+        return "autogroup scheduling: unknown (no /proc/sys/kernel/sched_autogroup_enabled)"
+    return "autogroup scheduling: " + ("on (cores shared per session first)" if enabled else "off")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--family", default="hist_gradient_boosting")
@@ -124,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2, help="1-then-2-worker pairs to run")
     args = parser.parse_args(argv)
     os.chdir(ROOT)
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; {autogroup()}")
     print(f"{args.trials} trials of {args.family}, every fold scored (pruning off)")
     runs: dict[int, list[dict]] = {1: [], 2: []}
     with tempfile.TemporaryDirectory() as tmp:
