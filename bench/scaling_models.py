@@ -74,7 +74,7 @@ def run_models(
 def summary(measures: list[Any], rows: int) -> list[str]:
     """Medians per stage and version, before/after ratios, and the targets at this size."""
     out = []
-    labels = sorted({m.stage.split(" ")[1] for m in measures}, reverse=True)  # before, after
+    labels = sorted({m.stage.split("(")[1].rstrip(")") for m in measures}, reverse=True)
     median: dict[str, dict[str, float]] = {}
     for label in labels:
         runs = {s: [m for m in measures if m.stage == f"{s} ({label})"] for s in STAGES}
