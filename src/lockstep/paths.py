@@ -31,8 +31,7 @@ MODEL_CARD = "reports/model_card.md"
 DRIFT_FILE = "reports/drift.json"
 PREDICTIONS_DIR = "logs/predictions"  # git-ignored: pseudonymized ids and full feature rows
 TRAIN_SPLIT = f"{SPLIT_DIR}/train.parquet"
-MONITORING_FILE = "reports/monitoring.json"  # a DVC metric: numbers only (committed placeholder)
-MONITORING_REPORT = "reports/monitoring_report.json"  # everything `lockstep monitor` found
+MONITORING_FILE = "reports/monitoring.json"
 MONITORING_PLOTS = (f"{PLOTS_DIR}/monitoring/performance.json",
                     f"{PLOTS_DIR}/monitoring/calibration.json")  # fmt: skip
 TUNING_REPORT = "reports/tuning.json"

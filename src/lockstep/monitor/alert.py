@@ -17,9 +17,9 @@ from typing import Any
 import click
 
 from ..errors import LockstepError
-from ..paths import MONITORING_REPORT
 from ..review.comment import REPO, truncate, upsert_marked, with_marker
 from ..review.github import DEFAULT_API_URL, Client
+from .config import MONITORING_REPORT
 
 MARKER = "<!-- lockstep:monitor -->"
 TITLE = "lockstep monitor"

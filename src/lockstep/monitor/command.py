@@ -12,8 +12,8 @@ from ..contract.schema import DataConfig
 from ..errors import LockstepError
 from ..io import write_json
 from ..options import params_option
-from ..paths import MONITORING_FILE, MONITORING_PLOTS, MONITORING_REPORT, TRAIN_SPLIT
-from .config import MonitorParams, duration, since_time
+from ..paths import MONITORING_FILE, MONITORING_PLOTS, TRAIN_SPLIT
+from .config import MONITORING_REPORT, MonitorParams, duration, since_time
 from .feedback import export_command
 from .retrain import compare_command
 from .stats import rounded_tree
