@@ -13,6 +13,7 @@ from ..features import FeaturizeParams, check_specs, derive
 from ..io import read_parquet, write_parquet
 from ..options import params_option
 from ..paths import FEATURES_DIR, SPLIT_DIR
+from .parts import dask_spec
 
 
 @click.command("featurize")
@@ -21,7 +22,15 @@ from ..paths import FEATURES_DIR, SPLIT_DIR
 @click.option("--output-dir", default=FEATURES_DIR, show_default=True)
 def command(params_path: str, input_dir: str, output_dir: str) -> None:
     """Add the configured row-wise derived features to both splits."""
-    params = read_section(FeaturizeParams, load_params(params_path))
+    everything = load_params(params_path)
+    params = read_section(FeaturizeParams, everything)
+    dask = dask_spec(everything)
+    if dask is not None:  # parts in, parts out (lockstep.stages.dask_featurize)
+        from .dask_featurize import featurize_parts
+
+        featurize_parts(input_dir, output_dir, params.derived, dask)
+        click.echo(f"featurize: {len(params.derived)} derived feature(s) -> {output_dir}/ (parts)")
+        return
     for part in ("train", "test"):
         frame = read_parquet(f"{input_dir}/{part}.parquet")
         check_specs(params.derived, list(frame.columns))

@@ -187,9 +187,15 @@ def with_feedback(frame: pd.DataFrame, cfg: DataConfig) -> pd.DataFrame:
 def command(params_path: str, output: str | None, meta: str) -> None:
     """Read the configured source, pseudonymize ids, write raw Parquet and its metadata."""
     cfg = read_section(DataConfig, load_params(params_path))
-    frame = ingest(cfg)
     output = output or f"data/raw/{cfg.name}.parquet"
-    write_parquet(output, frame)
+    if cfg.engine == "dask":  # a folder of parts (lockstep.stages.dask_ingest)
+        from .dask_ingest import ingest_parts
+
+        rows, columns, digest = ingest_parts(cfg, output, READERS[cfg.source.kind])
+    else:
+        frame = ingest(cfg)
+        write_parquet(output, frame)
+        rows, columns, digest = len(frame), list(map(str, frame.columns)), content_hash(frame)
     source = {k: redact(v) for k, v in vars(cfg.source).items() if v is not None}
     for key in ("decimal", "max_columns", "max_line_bytes"):  # recorded only when set
         if source.get(key) == getattr(SourceSpec, key):
@@ -199,9 +205,9 @@ def command(params_path: str, output: str | None, meta: str) -> None:
         {
             "name": cfg.name,
             "source": source,
-            "rows": len(frame),
-            "columns": list(map(str, frame.columns)),
-            "content_hash": content_hash(frame),
+            "rows": rows,
+            "columns": columns,
+            "content_hash": digest,
         },
     )
-    click.echo(f"ingest: {len(frame)} rows x {frame.shape[1]} columns -> {output}")
+    click.echo(f"ingest: {rows} rows x {len(columns)} columns -> {output}")
