@@ -40,7 +40,7 @@ test: lint ## Lint, then run every test (slow integration tests included), one p
 test-fast: ## Run the tests not marked slow
 	$(TEST_CMD) $(PARALLEL) -m "not slow"
 
-workflows: ## Run pr, promote, deploy, drift and monitor workflows under act (offline, ~20 min)
+workflows: ## Run pr, promote, deploy, drift, sweep and monitor workflows under act (offline, ~25 min)
 	GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 $(TEST_CMD) -m "" -v \
 		tests/integration/test_workflows.py tests/integration/test_workflows_more.py \
 		tests/integration/test_workflows_monitor.py
@@ -79,6 +79,7 @@ bench: ## Run the benchmarks in bench/ and print their figures
 	$(BIN)/python bench/monitor.py
 	$(BIN)/python bench/plot_size.py
 	$(BIN)/python bench/verdicts.py
+	$(BIN)/python bench/explain.py
 
 bench-scale: ## The data stages on the dask engine at 1M, 3M and 10M rows (about 10 minutes)
 	$(BIN)/python bench/scaling.py --engine dask --sizes 1000000,3000000,10000000 --train-max-rows 0
