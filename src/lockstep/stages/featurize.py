@@ -14,6 +14,9 @@ from ..io import read_parquet, write_parquet
 from ..options import params_option
 from ..paths import FEATURES_DIR, SPLIT_DIR
 
+# The params this stage reads: its `params:` in dvc.yaml (tests/stages/test_dvc_lock.py).
+PARAMS = ("featurize",)
+
 
 @click.command("featurize")
 @params_option()
@@ -21,7 +24,7 @@ from ..paths import FEATURES_DIR, SPLIT_DIR
 @click.option("--output-dir", default=FEATURES_DIR, show_default=True)
 def command(params_path: str, input_dir: str, output_dir: str) -> None:
     """Add the configured row-wise derived features to both splits."""
-    params = read_section(FeaturizeParams, load_params(params_path))
+    params = read_section(FeaturizeParams, load_params(params_path, PARAMS))
     for part in ("train", "test"):
         frame = read_parquet(f"{input_dir}/{part}.parquet")
         check_specs(params.derived, list(frame.columns))

@@ -19,6 +19,9 @@ from ..io import read_parquet, write_parquet
 from ..options import params_option
 from ..paths import SPLIT_DIR, VALIDATED_DATA
 
+# The params this stage reads: its `params:` in dvc.yaml (tests/stages/test_dvc_lock.py).
+PARAMS = ("split", "data.target")
+
 
 @dataclass(frozen=True)
 class SplitParams:
@@ -51,7 +54,7 @@ def split(
 @click.option("--output-dir", default=SPLIT_DIR, show_default=True)
 def command(params_path: str, input_path: str, output_dir: str) -> None:
     """Stratified train/test split by seed."""
-    params = load_params(params_path)
+    params = load_params(params_path, PARAMS)
     split_params = read_section(SplitParams, params)
     target = section(params, "data")["target"]
     train, test = split(read_parquet(input_path), target, split_params)
