@@ -335,6 +335,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\n(d) what every run parses")
         print(f"  dvc.lock     {lines(project / 'dvc.lock'):5d} lines")
         print(f"  params.yaml  {lines(project / 'params.yaml'):5d} lines")
+        from ruamel.yaml.main import CParser
+
+        parser = "C (ruamel.yaml.clib)" if CParser else "pure Python: pip install ruamel.yaml.clib"
+        print(f"  DVC's YAML parser: {parser}")
         reads = params_reads(project, stages)
         each = ", ".join(f"{name} {n}" for name, n in reads)
         print(f"  params.yaml reads by the stage processes: {sum(n for _, n in reads)} ({each})")
