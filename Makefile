@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 TEST_CMD := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/pytest
+# Test processes: one per core by default (`make test JOBS=0`: all in this one process).
+JOBS ?= auto
+PARALLEL := -n $(JOBS) --dist loadfile
 
 .DEFAULT_GOAL := help
 .PHONY: help install lock remote repro test test-fast workflows lint format report exps params tune bench clean
@@ -31,11 +34,11 @@ remote: ## Point the default DVC remote at LOCKSTEP_REMOTE on this machine (.dvc
 repro: ## Run the pipeline (dvc repro) on the configured dataset
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dvc repro
 
-test: lint ## Lint, then run every test (slow integration tests included)
-	$(TEST_CMD)
+test: lint ## Lint, then run every test (slow integration tests included), one process per core
+	$(TEST_CMD) $(PARALLEL)
 
 test-fast: ## Run the tests not marked slow
-	$(TEST_CMD) -m "not slow"
+	$(TEST_CMD) $(PARALLEL) -m "not slow"
 
 workflows: ## Run pr, promote, deploy and drift workflows under act (offline, ~15 min)
 	GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 $(TEST_CMD) -m "" -v \

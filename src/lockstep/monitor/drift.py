@@ -9,7 +9,6 @@ Not a pipeline stage: the pipeline has no current batch. See README, "Monitoring
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -80,19 +79,22 @@ def read_batch(path: str, role: str) -> pd.DataFrame:
 
 
 def _read_log(file: Path) -> pd.DataFrame:
-    records = []
-    for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise LockstepError(f"{file} line {number} is not JSON: {exc}") from exc
-        features = record.get("features") if isinstance(record, dict) else None
+    """The log's records; lines that are not JSON objects are skipped, counted in
+    ``attrs["skipped_lines"]`` and reported on stderr."""
+    from .logs import json_objects
+
+    records, skipped = json_objects(file)
+    for i, record in enumerate(records):
+        features = record.get("features")
         if isinstance(features, dict):
-            record = {**features, **{k: v for k, v in record.items() if k != "features"}}
-        records.append(record)
-    return pd.DataFrame.from_records(records)
+            records[i] = {**features, **{k: v for k, v in record.items() if k != "features"}}
+    frame = pd.DataFrame.from_records(records)
+    frame.attrs["skipped_lines"] = skipped
+    if skipped:
+        click.echo(
+            f"drift: skipped {skipped} line(s) of {file} that are not a JSON record", err=True
+        )
+    return frame
 
 
 def conform(frame: pd.DataFrame, data: DataConfig, role: str, path: str) -> pd.DataFrame:
@@ -197,6 +199,8 @@ def command(
     ref = conform(ref_raw, data, "reference", reference)
     cur = conform(cur_raw, data, "current", current)
     report = compare(ref, cur, data, cfg)
+    report["skipped_lines"] = ref_raw.attrs.get("skipped_lines", 0)
+    report["skipped_lines"] += cur_raw.attrs.get("skipped_lines", 0)
     report["score"], report["score_drift"] = None, None
     if model_path or "score" in cur_raw.columns:
         model = None

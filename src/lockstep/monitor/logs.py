@@ -32,12 +32,27 @@ def log_files(folder: str | Path) -> list[Path]:
     return [*files, root / "predictions.jsonl"] if (root / "predictions.jsonl").exists() else files
 
 
-def _record(line: str) -> dict[str, Any] | None:
-    try:
-        record = json.loads(line)
-    except ValueError:
-        return None
-    if not isinstance(record, dict) or any(k not in record for k in FIELDS):
+def json_objects(file: Path) -> tuple[list[dict[str, Any]], int]:
+    """(the JSON objects of a JSONL file, how many non-blank lines were not one): a torn last
+    line or a line of garbage is skipped and counted, never guessed at."""
+    objects, skipped = [], 0
+    with open(file, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                record = None
+            if isinstance(record, dict):
+                objects.append(record)
+            else:
+                skipped += 1
+    return objects, skipped
+
+
+def _record(record: dict[str, Any]) -> dict[str, Any] | None:
+    if any(k not in record for k in FIELDS):
         return None
     if not isinstance(record["score"], int | float) or not isinstance(record["id"], str):
         return None
@@ -54,18 +69,11 @@ def read_predictions(folder: str | Path) -> tuple[pd.DataFrame, dict[str, int]]:
         )
     rows, skipped = [], 0
     for file in files:
-        with open(file, encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                if not line.strip():
-                    continue
-                record = _record(line)
-                if record is None:
-                    skipped += 1
-                    continue
-                features = (
-                    record.get("features") if isinstance(record.get("features"), dict) else {}
-                )
-                rows.append({**features, **{k: record[k] for k in FIELDS}})
+        objects, bad = json_objects(file)
+        skipped += bad
+        for record in filter(None, map(_record, objects)):
+            features = record.get("features") if isinstance(record.get("features"), dict) else {}
+            rows.append({**features, **{k: record[k] for k in FIELDS}})
     frame = pd.DataFrame.from_records(rows)
     if frame.empty:
         raise LockstepError(f"the prediction log in {folder}/ holds no complete record")

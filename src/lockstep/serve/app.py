@@ -3,17 +3,19 @@
 Routes: POST /predict (records checked against the training data contract, scored at
 ``evaluate.threshold``), GET /health, /ready, /model, /metrics (Prometheus text), POST /reload
 (SIGHUP too). An optional canary model gets a fixed share of requests, chosen by a keyed hash of
-the request body. Every scored record is appended to a size-rotated JSONL prediction log.
+the request body. Every scored record is appended to a size-rotated JSONL prediction log before
+its answer is sent; a record that cannot be logged is answered 503.
 fastapi, uvicorn and prometheus_client are the optional ``serve`` extra, imported on first use.
 
 The parts: ``sources`` (model sources, the loaded pair, the canary split),
 ``lockstep.contract.records`` (the data contract check), ``scoring`` (the fast path through the
-fitted pipeline), ``predlog`` (the prediction log) and ``metrics`` (Prometheus metrics and
-request timing). The `lockstep serve` command is in ``cli``; nothing here imports click.
+fitted pipeline), ``predlog`` (the prediction log), ``metrics`` (Prometheus metrics and request
+timing), ``health`` (/health /ready /model), ``reload`` (/reload, SIGHUP) and ``transport``
+(timeouts, clients that go away). The `lockstep serve` command is in ``cli``; nothing here
+imports click.
 """
 
 import json
-import sys
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -24,9 +26,12 @@ from ..contract.text import cut
 from ..errors import LockstepError
 from ..paths import PREDICTIONS_DIR
 from .explain import explanations, parse_request
+from .health import add_health
 from .metrics import Measured, new_metrics
-from .predlog import PredictionLog
+from .predlog import LogUnavailable, PredictionLog
+from .reload import add_reload, try_reload
 from .sources import Loaded, State, route
+from .transport import BODY_TIMEOUT, install
 
 # Batches this small are scored on the event loop: handed to a worker thread, they contend with
 # the loop for the GIL, which raised the unpaced single-record p99 from 25 to 31 ms (bench/).
@@ -91,6 +96,8 @@ def create_app(
     pseudonymized: bool = False,
     eager: bool = True,
     log_explanations: bool = False,
+    log_keep: int | None = None,
+    body_timeout: float = BODY_TIMEOUT,
 ) -> Any:
     """The FastAPI app. ``primary``/``canary`` are model sources (DirSource or StageSource)."""
     from fastapi import FastAPI
@@ -98,14 +105,15 @@ def create_app(
     if not 0 <= canary_fraction <= 1 or (canary_fraction > 0 and canary is None):
         raise LockstepError("--canary-fraction must be in [0, 1] and needs a canary model")
     state = State(primary, canary, canary_fraction, pseudonymized)
-    log = PredictionLog(log_dir, max_bytes=log_max_bytes)
+    log = PredictionLog(log_dir, max_bytes=log_max_bytes, keep=log_keep)
     metrics = new_metrics()
     if eager:
-        state.reload()
+        state.reload("start")
     app = FastAPI(title="lockstep", lifespan=_lifespan(state, log), docs_url=None, redoc_url=None)
     app.state.lockstep = state
     _add_predict(app, state, log, metrics, max_records, canary_seed, log_explanations)
-    _add_status(app, state, metrics)
+    _add_status(app, state, log, metrics)
+    install(app, body_timeout)
     return Measured(app, metrics)
 
 
@@ -116,7 +124,7 @@ def _lifespan(state: State, log: PredictionLog) -> Any:
     @contextlib.asynccontextmanager
     async def lifespan(app: Any) -> Any:
         if state.current is None:
-            threading.Thread(target=try_reload, args=(state,), daemon=True).start()
+            threading.Thread(target=try_reload, args=(state, "start"), daemon=True).start()
         yield
         log.close()
 
@@ -205,6 +213,8 @@ def _add_predict(
                 result = _score(*args)
             else:
                 result = await run_in_threadpool(_score, *args)
+        except LogUnavailable as exc:  # disk full, read-only folder: nothing was logged
+            return _fail(503, str(exc))
         except LockstepError as exc:  # e.g. a tree model to explain and no shap installed
             return _fail(501, str(exc))
         if "errors" in result:
@@ -216,32 +226,12 @@ def _add_predict(
         return _reply(result)  # already plain JSON: skip FastAPI's encoder walk
 
 
-def _add_status(app: Any, state: State, metrics: dict) -> None:
+def _add_status(app: Any, state: State, log: PredictionLog, metrics: dict) -> None:
     """GET /health /ready /model /metrics and POST /reload."""
     from fastapi.responses import PlainTextResponse
     from prometheus_client import generate_latest
-    from starlette.concurrency import run_in_threadpool
 
-    @app.get("/health")
-    def health() -> Any:
-        return {"status": "ok"}
-
-    @app.get("/ready")
-    def ready() -> Any:
-        if state.current is None:
-            return _fail(503, state.error or "model not loaded yet")
-        return {"status": "ready", "version": state.current[0].info["version"]}
-
-    @app.get("/model")
-    def model() -> Any:
-        if state.current is None:
-            return _fail(503, state.error or "model not loaded yet")
-        prod, canary = state.current
-        out = {**prod.info, "threshold": prod.threshold}
-        if canary is not None:
-            out["canary"] = {**canary.info, "threshold": canary.threshold}
-            out["canary_fraction"] = state.fraction
-        return out
+    add_health(app, state, log, _fail)
 
     @app.get("/metrics")
     def prometheus() -> Any:
@@ -249,13 +239,7 @@ def _add_status(app: Any, state: State, metrics: dict) -> None:
             generate_latest(metrics["registry"]), media_type="text/plain; version=0.0.4"
         )
 
-    @app.post("/reload")
-    async def reload() -> Any:
-        try:
-            prod, canary = await run_in_threadpool(state.reload)
-        except LockstepError as exc:
-            return _fail(503, f"reload failed, still serving the previous model: {exc.message}")
-        return {"prod": prod.info["version"], "canary": canary.info["version"] if canary else None}
+    add_reload(app, state, _fail)
 
 
 async def _read_body(request: Any, limit: int) -> bytes | None:
@@ -267,11 +251,3 @@ async def _read_body(request: Any, limit: int) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def try_reload(state: State) -> None:
-    """Reload, reporting a failure on stderr instead of raising (SIGHUP, background start)."""
-    try:
-        state.reload()
-    except LockstepError as exc:
-        print(f"serve: model not loaded: {exc.message}", file=sys.stderr, flush=True)

@@ -6,10 +6,13 @@ import threading
 
 import click
 
+from ..contract.pseudonym import key_check
 from ..errors import LockstepError
 from ..options import artifact_option, params_option
 from ..paths import PREDICTIONS_DIR
+from .reload import check_bind, try_reload
 from .sources import DirSource, StageSource
+from .transport import BODY_TIMEOUT, HEADER_TIMEOUT, KEEP_ALIVE_TIMEOUT, protocol
 
 
 @click.command("serve")
@@ -43,11 +46,39 @@ from .sources import DirSource, StageSource
 @click.option("--log-dir", default=PREDICTIONS_DIR, show_default=True)
 @click.option("--log-max-bytes", default=50_000_000, show_default=True, type=int)
 @click.option(
+    "--log-keep",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Keep only this many rotated log files, deleting older ones (each deletion is "
+    "reported on stderr). Default: keep all.",
+)
+@click.option(
     "--log-explanations",
     is_flag=True,
     help="Keep every logged record's full explanation (contributions) in the prediction log.",
 )
 @click.option("--max-records", default=1000, show_default=True, type=int)
+@click.option(
+    "--header-timeout",
+    default=HEADER_TIMEOUT,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds a connection may take to send a request's headers.",
+)
+@click.option(
+    "--body-timeout",
+    default=BODY_TIMEOUT,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds a request may take to send its body (then 408).",
+)
+@click.option(
+    "--keep-alive-timeout",
+    default=KEEP_ALIVE_TIMEOUT,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Seconds an idle keep-alive connection stays open.",
+)
 @click.option(
     "--pseudonymized",
     is_flag=True,
@@ -57,7 +88,8 @@ def command(
     stage: str | None, model_dir: str | None, params_path: str, artifact: str | None,
     host: str, port: int, canary_stage: str | None, canary_model: str | None,
     canary_fraction: float, canary_seed: int, log_dir: str, log_max_bytes: int,
-    max_records: int, pseudonymized: bool, log_explanations: bool,
+    max_records: int, pseudonymized: bool, log_explanations: bool, log_keep: int | None,
+    header_timeout: float, body_timeout: float, keep_alive_timeout: int,
 ) -> None:  # fmt: skip
     """Serve the promoted model over HTTP: POST /predict, GET /health /ready /model /metrics."""
     import signal
@@ -79,12 +111,17 @@ def command(
     for source in (primary, canary):
         if source is not None:
             source.check()  # a missing stage or folder is an error now, not a 503 forever
-    from .app import create_app, try_reload
+    check_bind(host)
+    if not pseudonymized:
+        warning = key_check(primary.data())  # raises for data that is not public sample data
+        if warning:
+            click.echo(f"serve: warning: {warning}", err=True)
+    from .app import create_app
 
     app = create_app(
         primary, canary, canary_fraction if canary else 0.0, canary_seed, log_dir,
         max_records, log_max_bytes, pseudonymized, eager=False,
-        log_explanations=log_explanations,
+        log_explanations=log_explanations, log_keep=log_keep, body_timeout=body_timeout,
     )  # fmt: skip
     if hasattr(signal, "SIGHUP"):
         signal.signal(
@@ -92,4 +129,7 @@ def command(
             lambda *_: threading.Thread(target=try_reload, args=(app.state.lockstep,)).start(),
         )
     click.echo(f"serve: {primary.describe()} on http://{host}:{port}", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        app, host=host, port=port, log_level="warning", access_log=False,
+        http=protocol(header_timeout), timeout_keep_alive=keep_alive_timeout,
+    )  # fmt: skip

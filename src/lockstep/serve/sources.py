@@ -66,6 +66,12 @@ class DirSource:
             if not path.is_file():
                 raise LockstepError(f"{path} not found: nothing to serve")
 
+    def data(self) -> Any:
+        """The data contract the model is served with (DataConfig)."""
+        from ..config import load_params
+
+        return _contract(load_params(self.params), self.params)[0]
+
     def load(self) -> Loaded:
         from ..config import load_params
         from ..models import load_model
@@ -111,6 +117,15 @@ class StageSource:
         """Fail fast, before the server starts, when the stage holds no version."""
         self._resolve()
 
+    def data(self) -> Any:
+        """The data contract of the version now in the stage (DataConfig)."""
+        from ..gitrepo import yaml_at
+
+        repo, _, found = self._resolve()
+        params = yaml_at(repo, found.commit, PARAMS_FILE)
+        where = f"params.yaml at {found.commit[:12]}"
+        return _contract(params or {}, where)[0]
+
     def load(self) -> Loaded:
         from ..gitrepo import json_at, yaml_at
         from ..models import load_model
@@ -144,7 +159,8 @@ class State:
         self.primary, self.canary, self.fraction = primary, canary, fraction
         self.pseudonymized = pseudonymized
         self.current: tuple[Loaded, Loaded | None] | None = None
-        self.error: str | None = None
+        self.error: str | None = None  # why the last load failed (None after one succeeds)
+        self.last_reload: dict[str, Any] | None = None  # at, trigger, ok, reason
         self._lock = threading.Lock()
 
     def _prepare(self, loaded: Loaded) -> Loaded:
@@ -154,19 +170,30 @@ class State:
             loaded.key = pseudonym_key(loaded.data.pseudonymize)
         return loaded
 
-    def reload(self) -> tuple[Loaded, Loaded | None]:
+    def reload(self, trigger: str = "http") -> tuple[Loaded, Loaded | None]:
+        """Load, probe and swap in the models; ``last_reload`` records the outcome either way."""
+        from datetime import UTC, datetime
+
+        from .probe import probe
+
         with self._lock:
+            at = datetime.now(UTC).isoformat(timespec="seconds")
             try:
                 prod = self._prepare(self.primary.load())
                 canary = self._prepare(self.canary.load()) if self.canary else None
+                for loaded in (prod, canary):
+                    if loaded is not None:
+                        probe(loaded)
             except Exception as exc:
                 self.error = (
                     exc.message
                     if isinstance(exc, LockstepError)
                     else (f"{type(exc).__name__}: {exc}")
                 )
+                self.last_reload = {"at": at, "trigger": trigger, "ok": False, "reason": self.error}
                 raise LockstepError(self.error) from exc
             self.current, self.error = (prod, canary), None
+            self.last_reload = {"at": at, "trigger": trigger, "ok": True, "reason": None}
             return self.current
 
 
