@@ -130,6 +130,13 @@ def test_declared_keys_cut_params_to_what_a_stage_names(tmp_path):
     assert load_params(path) == {"a": {"x": 1, "y": {"z": 2, "w": 3}}, "b": {"k": 4}, "c": 5}
 
 
+def test_a_misspelt_key_is_refused_even_where_it_is_not_declared(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("outer: {name: n, seed: 1, inner: {low: 0}, sead: 2}\n")
+    with pytest.raises(LockstepError, match="unknown key 'sead'"):
+        build(Outer, section(load_params(path, ("outer.name",)), "outer"), "outer")
+
+
 def test_a_field_outside_the_declared_keys_fails_when_used(tmp_path):
     path = tmp_path / "params.yaml"
     path.write_text("outer: {name: n, seed: 1, inner: {low: 0}, note: hi}\n")

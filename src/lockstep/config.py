@@ -60,11 +60,13 @@ def load_params(
 
 
 class Declared(dict):
-    """A mapping cut down to the keys a stage declares; ``keys`` names them (``*`` = all)."""
+    """A mapping cut down to the keys a stage declares; ``keys`` names them (``*`` = all) and
+    ``present`` every key of the whole mapping, so an unknown (misspelt) key is still refused."""
 
-    def __init__(self, values: dict[str, Any], keys: dict[str, Any]) -> None:
+    def __init__(self, values: dict[str, Any], keys: dict[str, Any], present: set[str]) -> None:
         super().__init__(values)
         self.keys_declared = keys
+        self.present = present
 
 
 def declared_only(params: dict[str, Any], keys: Iterable[str]) -> Declared:
@@ -85,7 +87,7 @@ def _cut(values: dict[str, Any], tree: dict[str, Any]) -> Declared:
         if name in values:
             value = values[name]
             out[name] = value if sub == "*" or not isinstance(value, dict) else _cut(value, sub)
-    return Declared(out, tree)
+    return Declared(out, tree, set(values))
 
 
 class Undeclared:
@@ -163,7 +165,8 @@ def build(cls: type[T], mapping: Any, where: str) -> T:
     if not isinstance(mapping, dict):
         raise LockstepError(f"{where} must be a mapping, got {mapping!r}")
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(mapping) - set(fields))
+    keys = mapping.present if isinstance(mapping, Declared) else set(mapping)
+    unknown = sorted(keys - set(fields))
     if unknown:
         raise LockstepError(
             f"{where}: unknown key '{unknown[0]}' (allowed: {', '.join(sorted(fields))})"
