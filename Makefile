@@ -8,7 +8,7 @@ JOBS ?= auto
 PARALLEL := -n $(JOBS) --dist loadfile
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock remote repro test test-fast workflows lint format report exps params tune bench clean
+.PHONY: help install lock remote repro test test-fast workflows lint format report exps params tune bench bench-scale clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -78,6 +78,10 @@ bench: ## Run the benchmarks in bench/ and print their figures
 	$(BIN)/python bench/monitor.py
 	$(BIN)/python bench/plot_size.py
 	$(BIN)/python bench/verdicts.py
+	$(BIN)/python bench/explain.py
+
+bench-scale: ## The data stages on the dask engine at 1M, 3M and 10M rows (about 10 minutes)
+	$(BIN)/python bench/scaling.py --engine dask --sizes 1000000,3000000,10000000 --train-max-rows 0
 
 clean: ## Remove caches (keeps .venv, data and the DVC cache)
 	rm -rf .pytest_cache .ruff_cache build dist src/*.egg-info

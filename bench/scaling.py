@@ -7,7 +7,9 @@ result is written as a Parquet source, and each stage runs as its own `lockstep 
 with a params.yaml whose ``data.source`` is that file. Wall time and peak RSS are measured per
 process: wall time around it, peak RSS from os.wait4 (ru_maxrss). The data is generated in a
 separate process so that this one stays small: a child's ru_maxrss starts from its parent's peak.
-Train and evaluate run only up to --train-max-rows.
+Train and evaluate run only up to --train-max-rows. With --engine dask the source is a folder of
+Parquet files of --partition-rows rows and the stages write partitioned Parquet (README, "Scaling
+out"): `python bench/scaling.py --engine dask --sizes 1000000,3000000,10000000 --train-max-rows 0`.
 
 Prints figures only; it never fails on timing. Run from anywhere: python bench/scaling.py --help
 """
@@ -40,6 +42,7 @@ MODEL_STAGES = ("train", "evaluate")
 TARGET_ROWS = 1_000_000
 TARGET_SECONDS = 30.0
 TARGET_RSS_MB = 3 * 1024
+TARGET_DASK_RSS_MB = 4 * 1024  # the dask engine at 10M rows
 RSS_UNIT = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
 
 
@@ -79,7 +82,7 @@ def source_id_column(params: dict) -> str:
     return back.get(data["id_column"], data["id_column"])
 
 
-def upsample(base: Any, rows: int, id_column: str, seed: int) -> Any:
+def upsample(base: Any, rows: int, id_column: str, seed: int | list[int], first_id: int = 1) -> Any:
     """``rows`` noisy rows drawn from ``base``; numeric values stay inside the observed range."""
     import numpy as np
     import pandas as pd
@@ -90,7 +93,7 @@ def upsample(base: Any, rows: int, id_column: str, seed: int) -> Any:
     for name in base.columns:
         column = base[name]
         if name == id_column:
-            out[name] = np.arange(1, rows + 1, dtype="int64")
+            out[name] = np.arange(first_id, first_id + rows, dtype="int64")
             continue
         numeric = pd.api.types.is_numeric_dtype(column) and column.nunique() > 2
         if numeric:
@@ -110,12 +113,20 @@ def upsample(base: Any, rows: int, id_column: str, seed: int) -> Any:
     return pd.DataFrame(out, columns=base.columns).astype(base.dtypes.to_dict())
 
 
-def write_source(params: dict, rows: int, seed: int, path: str) -> None:
-    """Upsample the configured source to ``rows`` rows and write it to ``path`` as Parquet."""
+def write_source(params: dict, rows: int, seed: int, path: str, part_rows: int = 0) -> None:
+    """Upsample the configured source to ``rows`` rows and write it to ``path`` as Parquet: one
+    file, or with ``part_rows`` a folder of files of that many rows (each seeded by its number,
+    so the memory used stays that of one part)."""
     start = time.perf_counter()
     base = load_source(params)
-    frame = upsample(base, rows, source_id_column(params), seed)
-    frame.to_parquet(path, index=False)
+    if not part_rows:
+        upsample(base, rows, source_id_column(params), seed).to_parquet(path, index=False)
+    else:
+        Path(path).mkdir(parents=True)
+        for number, first in enumerate(range(0, rows, part_rows)):
+            size = min(part_rows, rows - first)
+            frame = upsample(base, size, source_id_column(params), [seed, number], first + 1)
+            frame.to_parquet(f"{path}/part-{number:05d}.parquet", index=False)
     print(
         f"  {rows:>9} rows  source    {time.perf_counter() - start:7.2f} s  "
         f"(from {len(base)} rows x {base.shape[1]} columns; not counted)",
@@ -123,10 +134,10 @@ def write_source(params: dict, rows: int, seed: int, path: str) -> None:
     )
 
 
-def generate(params: dict, rows: int, seed: int, path: Path) -> None:
+def generate(params: dict, rows: int, seed: int, path: Path, part_rows: int) -> None:
     """Run ``write_source`` in a fresh interpreter, keeping this process's memory peak low."""
     process = multiprocessing.get_context("spawn").Process(
-        target=write_source, args=(params, rows, seed, str(path))
+        target=write_source, args=(params, rows, seed, str(path), part_rows)
     )
     process.start()
     process.join()
@@ -201,6 +212,18 @@ def main(argv: list[str] | None = None) -> int:
         default=100_000,
         help="run train and evaluate too at sizes up to this many rows (default: 100000; 0: never)",
     )
+    parser.add_argument(
+        "--engine",
+        choices=("pandas", "dask"),
+        default="pandas",
+        help="data.engine for the data stages (dask: a partitioned Parquet source and outputs)",
+    )
+    parser.add_argument(
+        "--partition-rows",
+        type=int,
+        default=1_000_000,
+        help="dask engine: data.dask.partition_rows, and the rows per source file (default: 1e6)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed for the upsampling (default: 0)")
     parser.add_argument(
         "--params", default=str(ROOT / "params.yaml"), help="params.yaml to start from"
@@ -211,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     env = bench_env()
     print(f"machine: {machine()}")
     print(f"upsampling {params['data']['source']} to {', '.join(map(str, args.sizes))} rows")
+    dask = args.engine == "dask"
+    if dask:
+        print(f"engine dask: {args.partition_rows} rows per part, in-process threads")
 
     measures: list[Measure] = []
     with tempfile.TemporaryDirectory(prefix="lockstep-scaling-") as tmp:
@@ -218,11 +244,11 @@ def main(argv: list[str] | None = None) -> int:
             work = Path(tmp) / f"rows-{rows}"
             (work / "data" / "source").mkdir(parents=True)
             source = work / "data" / "source" / "upsampled.parquet"
-            generate(params, rows, args.seed, source)
-            local = {
-                **params,
-                "data": {**params["data"], "source": {"kind": "file", "path": str(source)}},
-            }
+            generate(params, rows, args.seed, source, args.partition_rows if dask else 0)
+            data = {**params["data"], "source": {"kind": "file", "path": str(source)}}
+            if dask:
+                data |= {"engine": "dask", "dask": {"partition_rows": args.partition_rows}}
+            local = {**params, "data": data}
             (work / "params.yaml").write_text(
                 yaml.safe_dump(local, sort_keys=False), encoding="utf-8"
             )
@@ -293,6 +319,13 @@ def main(argv: list[str] | None = None) -> int:
             f"    {stage:<10} exponent {wall:5.2f} wall, {cpu:5.2f} CPU: {verdict}; "
             f"added s per 100k added rows: {marginal}"
         )
+    largest = totals[sizes[-1]]
+    print(
+        f"largest size run: {largest.rows} rows ({args.engine} engine), data stages "
+        f"{largest.seconds:.1f} s wall, peak RSS {largest.rss_mb:.0f} MB (target for 10M rows on "
+        f"the dask engine: under {TARGET_DASK_RSS_MB / 1024:.0f} GB: "
+        f"{'holds' if largest.rss_mb < TARGET_DASK_RSS_MB else 'MISSED'})"
+    )
     print(f"load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

@@ -2,9 +2,10 @@
 
 ``client(scheduler=...)`` connects to an existing dask.distributed scheduler (``tcp://HOST:PORT``)
 and fails at once, naming the address, when nothing answers. ``client(workers=N)`` starts a
-LocalCluster of N single-threaded worker processes on 127.0.0.1 with the dashboard off, and stops
-it on exit. ``fold_backend`` runs scikit-learn's joblib work (e.g. cross-validation folds) on a
-scheduler's workers; a fold computes the same numbers wherever it runs.
+LocalCluster of N single-threaded worker processes on 127.0.0.1 (its HTTP endpoint on a free
+loopback port), and stops it on exit. ``fold_backend`` runs scikit-learn's joblib work (e.g.
+cross-validation folds) on a scheduler's workers; a fold computes the same numbers wherever it
+runs.
 
 A worker that dies takes its running task with it; the scheduler then re-runs the task on another
 worker, up to dask's ``distributed.scheduler.allowed-failures`` times, and after that the task
@@ -89,7 +90,9 @@ def client(scheduler: str | None = None, workers: int | None = None) -> Iterator
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            # The scheduler always serves HTTP (health, and the dashboard when bokeh is there);
+            # a free loopback port, never a fixed :8787 that another cluster may hold.
+            dashboard_address="127.0.0.1:0",
         ) as cluster,
         distributed.Client(cluster) as dask_client,
     ):

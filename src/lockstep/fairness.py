@@ -94,13 +94,14 @@ def group_rates(y: np.ndarray, pred: np.ndarray, groups: np.ndarray) -> dict[str
     return out
 
 
-def too_small(entry: dict[str, Any], params: FairnessParams) -> str | None:
-    """Why a group is too small to judge, or None when it is large enough."""
-    if entry["rows"] < params.min_group_rows:
-        return f"too few rows (< {params.min_group_rows})"
+def too_small(entry: dict[str, Any], min_rows: int, min_positives: int) -> str | None:
+    """Why a group is too small to judge, or None when it is large enough. The report stores only
+    ``too_small: true`` and both limits; its readers call this again for the words."""
+    if entry["rows"] < min_rows:
+        return f"too few rows (< {min_rows})"
     negatives = entry["rows"] - entry["positives"]
-    if min(entry["positives"], negatives) < params.min_group_positives:
-        return f"too few positives or negatives (< {params.min_group_positives})"
+    if min(entry["positives"], negatives) < min_positives:
+        return f"too few positives or negatives (< {min_positives})"
     return None
 
 
@@ -143,7 +144,10 @@ def resampled_disparities(
 
 
 def extremes(groups: dict[str, dict], name: str) -> dict[str, Any]:
-    """Which rate a disparity compares, and its lowest and highest group (for messages)."""
+    """The rate a disparity compares and its lowest and highest group, for messages, as
+    ``{"gap": {rate: {group: rate of the group, ...}}}``: labels live in keys, so the metrics
+    file holds numbers only (``dvc exp show`` gets no text columns). fairness_checks.gap reads it.
+    """
     rates = ("selection_rate",) if name.startswith("demographic") else ("tpr", "fpr")
     best: dict[str, Any] = {}
     for rate in rates:
@@ -151,8 +155,8 @@ def extremes(groups: dict[str, dict], name: str) -> dict[str, Any]:
         low, high = min(values, key=values.get), max(values, key=values.get)
         gap = values[high] - values[low]
         if not best or gap > best["gap"]:
-            best = {"rate": rate, "low": low, "high": high, "gap": gap}
-    return {"rate": best["rate"], "lowest_group": best["low"], "highest_group": best["high"]}
+            best = {"rate": rate, "gap": gap, "groups": {low: values[low], high: values[high]}}
+    return {"gap": {best["rate"]: best["groups"]}}
 
 
 def column_report(
@@ -163,19 +167,13 @@ def column_report(
     table = group_rates(y, pred, groups)
     kept = []
     for name, entry in table.items():
-        reason = too_small(entry, params)
-        if reason:
-            table[name] = {
-                "rows": entry["rows"],
-                "positives": entry["positives"],
-                "too_small": reason,
-            }
+        if too_small(entry, params.min_group_rows, params.min_group_positives):
+            table[name] = {**{k: entry[k] for k in ("rows", "positives")}, "too_small": True}
         else:
             kept.append(name)
     out: dict[str, Any] = {"groups": table}
     if len(kept) < 2:
-        out["note"] = "fewer than two groups large enough: no disparity can be measured"
-        return out
+        return out  # no disparity can be measured (the readers say so)
     mask = np.isin(groups, kept)
     codes = np.searchsorted(np.array(sorted(kept), dtype=object), groups[mask])
     point = disparities(y[mask], pred[mask], groups[mask])

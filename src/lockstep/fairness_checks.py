@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import LockstepError
-from .fairness import DISPARITIES
+from .fairness import DISPARITIES, too_small
 from .paths import FAIRNESS_FILE
 
 
@@ -43,8 +43,20 @@ def measured(report: dict | None) -> dict[tuple[str, str], dict]:
     return out
 
 
+NO_DISPARITY = "fewer than two groups large enough: no disparity can be measured"
+
+
+def gap(entry: dict) -> tuple[str, str, str]:
+    """(rate, highest group, lowest group) of a disparity: its ``gap`` holds {rate: {group: rate}}
+    (labels in keys keep the metrics file numeric)."""
+    ((rate, groups),) = (entry.get("gap") or {"?": {"?": 0.0}}).items()
+    ordered = sorted(groups, key=lambda g: (groups[g], g))
+    return rate, ordered[-1], ordered[0]
+
+
 def _gap(entry: dict) -> str:
-    return f"{entry['rate']} of group {entry['highest_group']} vs {entry['lowest_group']}"
+    rate, high, low = gap(entry)
+    return f"{rate} of group {high} vs {low}"
 
 
 def breaches(report: dict | None, limits: dict[str, float]) -> tuple[list[str], list[str]]:
@@ -77,8 +89,11 @@ def breaches(report: dict | None, limits: dict[str, float]) -> tuple[list[str], 
     return lines, reasons
 
 
-def _cell(entry: dict, key: str) -> str:
-    return f"n/a ({entry['too_small']})" if "too_small" in entry else fmt(entry.get(key))
+def _cell(entry: dict, key: str, report: dict) -> str:
+    if not entry.get("too_small"):
+        return fmt(entry.get(key))
+    why = too_small(entry, report["min_group_rows"], report["min_group_positives"])
+    return f"n/a ({why or 'too small'})"
 
 
 def card_section(report: dict | None) -> list[str]:
@@ -107,12 +122,12 @@ def card_section(report: dict | None) -> list[str]:
             "|---|---:|---:|---:|---:|---:|---:|",
         ]
         for group, e in body["groups"].items():
-            rates = [_cell(e, k) for k in ("selection_rate", "tpr", "fpr", "precision")]
+            rates = [_cell(e, k, report) for k in ("selection_rate", "tpr", "fpr", "precision")]
             lines.append(
                 f"| {group} | {e['rows']} | {e['positives']} | " + " | ".join(rates) + " |"
             )
-        if "note" in body:
-            lines += ["", body["note"]]
+        if not all(name in body for name in DISPARITIES):
+            lines += ["", NO_DISPARITY]
             continue
         lines += ["", f"| disparity | value | {level} CI | widest gap |", "|---|---:|---:|---|"]
         for name in DISPARITIES:

@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -42,6 +43,8 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[A
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        if target.is_dir() and all(p.suffix == ".parquet" for p in target.iterdir()):
+            shutil.rmtree(target)  # parts written by the dask engine (lockstep.stages.parts)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

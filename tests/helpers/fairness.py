@@ -5,10 +5,7 @@ from __future__ import annotations
 
 def entry(value: float, low: float, high: float) -> dict:
     """One disparity: value, interval, and the groups that set it (tpr of 1 vs 0)."""
-    return {"value": value, "low": low, "high": high, "rate": "tpr"} | {
-        "lowest_group": "0",
-        "highest_group": "1",
-    }
+    return {"value": value, "low": low, "high": high, "gap": {"tpr": {"0": 0.5, "1": 0.5 + value}}}
 
 
 def report_of(**disparities: dict) -> dict:

@@ -60,3 +60,10 @@ def test_explain_splits_the_change_between_params_and_code(tmp_path, monkeypatch
     assert "total   +0.050000 (parts sum to +0.050000)" in result.output
     assert "4 runs (2 hybrid)" in result.output
     assert "data" not in result.output.split("changed:")[1].splitlines()[0]
+    # the PR report's section: the same split (the hybrid runs are in DVC's run-cache now)
+    args = ["report", "--base", "HEAD~1", "--head", "HEAD", "--explain", "-o", "report.md"]
+    asked = CliRunner().invoke(main, args)
+    assert asked.exit_code == 0, asked.output
+    text = (repo / "report.md").read_text()
+    assert "`roc_auc` 0.8000 → 0.8500 (+0.0500)" in text and "4 pipeline runs" in text
+    assert "| params | +0.0300 |" in text and "| code | +0.0200 |" in text

@@ -65,3 +65,10 @@ def test_bad_statistics_settings_are_refused() -> None:
         build(Policy, {"mode": "hope"}, "promote")
     with pytest.raises(LockstepError, match="unknown stage 'live'"):
         build(Policy, {"require_significant_gain": ["live"]}, "promote")
+
+
+def test_a_misspelt_promote_key_is_refused_with_the_allowed_ones() -> None:
+    from lockstep.config import read_section
+
+    with pytest.raises(LockstepError, match=r"promote: unknown key 'mdoe' \(allowed: .*\bmode\b"):
+        read_section(Policy, {"promote": {"mdoe": "significance"}})

@@ -6,7 +6,18 @@ import numpy as np
 import pytest
 
 from lockstep.bootstrap import roc_auc
-from lockstep.review.explain import coalitions, paired_intervals, shapley, split_changes
+from lockstep.errors import LockstepError
+from lockstep.review.explain import (
+    Explanation,
+    coalitions,
+    paired_intervals,
+    report_section,
+    shapley,
+    split_changes,
+)
+from lockstep.review.explain_run import report_settings
+from lockstep.review.report import render
+from lockstep.review.revisions import Snapshot
 
 
 def test_changed_files_split_into_data_params_code() -> None:
@@ -71,3 +82,49 @@ def test_paired_intervals_hold_each_part() -> None:
     bounds = paired_intervals(["params", "code"], y, proba, roc_auc, 0.5, 200, 0.95, seed=1)
     assert bounds["code"] == (0.0, 0.0)  # switching code never changed a score
     assert bounds["params"][0] > 0  # the better scores are better on every resample's interval
+
+
+def explanation(bounds: dict | None) -> Explanation:
+    values = {
+        frozenset(): 0.80,
+        frozenset({"params"}): 0.83,
+        frozenset({"code"}): 0.82,
+        frozenset({"params", "code"}): 0.85,
+    }
+    parts = shapley(["params", "code"], values.__getitem__)
+    changes = {"params": ["conf/model/x.yaml", "params.yaml"], "code": ["src/lockstep/a.py"]}
+    return Explanation("roc_auc", changes, values, parts, bounds, 0.9)
+
+
+def test_the_report_section_shows_each_part_with_its_paired_interval() -> None:
+    bounds = {"params": (0.01, 0.05), "code": (-0.004, 0.04)}
+    lines = report_section(explanation(bounds))
+    text = "\n".join(lines)
+    assert "`roc_auc` 0.8000 → 0.8500 (+0.0500)" in text
+    assert "4 pipeline runs (2 mixing base and head)" in text
+    assert "| params | +0.0300 | [+0.0100, +0.0500] | 2 |" in lines
+    assert "| code | +0.0200 | [-0.0040, +0.0400] | 1 |" in lines
+    assert "| **total** | +0.0500 | | |" in lines and "90% paired interval" in text
+    unpaired = "\n".join(report_section(explanation(None)))
+    assert "| code | +0.0200 | — | 1 |" in unpaired and "No paired intervals" in unpaired
+
+
+def test_a_failed_explain_is_a_note_in_the_report_not_a_failure() -> None:
+    lines = report_section(None, "explain could not split the change: no file changed")
+    assert lines[-2] == "_explain could not split the change: no file changed_"
+
+
+def test_report_explain_is_off_by_default_and_a_misspelt_key_is_refused() -> None:
+    assert report_settings({}).explain is False
+    assert report_settings({"report": {"explain": True}}).explain is True
+    with pytest.raises(LockstepError, match=r"report: unknown key 'explian' \(allowed: "):
+        report_settings({"report": {"explian": True}})
+
+
+def test_render_places_the_explain_section_when_given() -> None:
+    snap = Snapshot("base", "base")
+    lines = report_section(explanation(None))
+    text = render(snap, Snapshot("head", "head"), explained=lines)
+    assert "### What moved the metric (explain)" in text
+    assert text.index("(explain)") < text.index("### Params")
+    assert "(explain)" not in render(snap, Snapshot("head", "head"))

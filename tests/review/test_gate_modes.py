@@ -86,3 +86,9 @@ def test_a_negative_margin_is_refused() -> None:
     params = {"gate": {"tolerances": {"roc_auc": {"abs": 0.0, "margin": -1}}}}
     with pytest.raises(LockstepError, match="margin must be >= 0"):
         gate.tolerances(params)
+
+
+def test_a_misspelt_gate_key_is_refused_with_the_allowed_ones() -> None:
+    with pytest.raises(LockstepError, match=r"unknown key 'mdoe' \(allowed: .*\bmode\b") as err:
+        gate_modes.gate_stats({"gate": {"tolerances": {}, "mdoe": "significance"}})
+    assert "params.yaml:gate" in str(err.value) and "tolerances" in str(err.value)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
 import pandas as pd
 import pytest
 import sqlalchemy
@@ -232,3 +237,33 @@ def test_feedback_rows_replace_source_rows_by_id(tmp_path):
     feedback.drop(columns="tenure").to_parquet(tmp_path / "feedback.parquet")
     with pytest.raises(LockstepError, match="differ from the source's"):
         with_feedback(source, cfg)
+
+
+@contextmanager
+def served(folder):
+    """``folder``'s files over HTTP on a free 127.0.0.1 port; yields the base URL, stops after."""
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_csv_from_a_url_gets_the_ragged_row_check(tmp_path):
+    (tmp_path / "rows.csv").write_text("id,x,y\na,1,2\nb,3\n", encoding="utf-8")
+    small().to_csv(tmp_path / "good.csv", index=False)
+    with served(tmp_path) as base:
+        with pytest.raises(LockstepError, match=rf"{base}/rows.csv: line 3 has 2 fields"):
+            read_file(SourceSpec(kind="file", path=f"{base}/rows.csv"))
+        frame = read_file(SourceSpec(kind="file", path=f"{base}/good.csv"))
+        with pytest.raises(LockstepError, match=rf"cannot read {base}/missing.csv: .*404"):
+            read_file(SourceSpec(kind="file", path=f"{base}/missing.csv"))
+    assert frame.to_dict("list") == small().to_dict("list")

@@ -15,21 +15,23 @@ from .schema import SourceSpec
 HEADER_LIMIT = 2**20  # characters: 10,000 column names of 100 characters
 
 
-def check_csv_shape(path: str, spec: SourceSpec) -> None:
+def check_csv_shape(path: str, spec: SourceSpec, shown: str | None = None) -> None:
     """Refuse a CSV whose header is too long or too wide, or with a row whose field count differs
-    from the header's (pandas pads a short row with nulls in silence: a truncated export)."""
+    from the header's (pandas pads a short row with nulls in silence: a truncated export).
+    Messages name ``shown`` (e.g. the URL a temporary copy came from), else ``path``."""
+    name = shown or path
     csv.field_size_limit(spec.max_line_bytes)
     with open(path, encoding=spec.encoding, newline="") as handle:
         header = handle.readline(HEADER_LIMIT + 1)
         if len(header) > HEADER_LIMIT:
             raise LockstepError(
-                f"{path}: line 1 (the header) is longer than {HEADER_LIMIT:,} characters; "
+                f"{name}: line 1 (the header) is longer than {HEADER_LIMIT:,} characters; "
                 f"is it a CSV file with a header row, fields separated by {spec.sep!r}?"
             )
         width = len(next(csv.reader([header], delimiter=spec.sep), []))
         if width > spec.max_columns:
             raise LockstepError(
-                f"{path}: the header has {width:,} fields, more than data.source.max_columns "
+                f"{name}: the header has {width:,} fields, more than data.source.max_columns "
                 f"({spec.max_columns:,}); check data.source.sep or raise max_columns"
             )
         rows = csv.reader(handle, delimiter=spec.sep)
@@ -37,12 +39,12 @@ def check_csv_shape(path: str, spec: SourceSpec) -> None:
             for row in rows:
                 if row and len(row) != width:
                     raise LockstepError(
-                        f"{path}: line {rows.line_num + 1} has {len(row)} fields, the header has "
+                        f"{name}: line {rows.line_num + 1} has {len(row)} fields, the header has "
                         f"{width}: a truncated or ragged row (quote a field that holds "
                         f"{spec.sep!r}); fix or remove that line"
                     )
         except csv.Error as exc:
             raise LockstepError(
-                f"{path}: line {rows.line_num + 1}: {exc} (data.source.max_line_bytes is "
+                f"{name}: line {rows.line_num + 1}: {exc} (data.source.max_line_bytes is "
                 f"{spec.max_line_bytes:,})"
             ) from exc

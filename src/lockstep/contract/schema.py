@@ -37,6 +37,7 @@ BOOL_TEXT = {
 }
 SOURCE_KINDS = ("package", "file", "sql")
 EXTRA_POLICIES = ("fail", "drop")
+ENGINES = ("pandas", "dask")
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,16 @@ class PseudonymSpec:
     columns: tuple[str, ...] = ()
     key_env: str = "LOCKSTEP_PSEUDONYM_KEY"
     default_key: str | None = None
+
+
+@dataclass(frozen=True)
+class DaskSpec:
+    """``data.dask``: how the data stages run when ``data.engine`` is dask (see README)."""
+
+    partition_rows: int = 1_000_000  # rows per Parquet part that ingest writes
+    scheduler: str | None = None  # tcp://HOST:PORT of a running dask.distributed scheduler
+    workers: int = 0  # no scheduler: N > 0 starts a LocalCluster of N processes on 127.0.0.1
+    threads: int | None = None  # neither: threads of the in-process scheduler (null: one per CPU)
 
 
 @dataclass(frozen=True)
@@ -92,11 +103,17 @@ class DataConfig:
     intended_use: str = ""
     limitations: tuple[str, ...] = ()
     feedback: str | None = None  # labelled production rows merged in by ingest, when present
+    engine: str = "pandas"  # pandas: one frame in memory | dask: partitioned Parquet (README)
+    dask: DaskSpec = DaskSpec()
 
     def __post_init__(self) -> None:
         """Check what the fields say of each other; a stage that does not declare a field
         (config.Undeclared) skips the checks that need it."""
         where = "data"
+        if is_declared(self.engine) and self.engine not in ENGINES:
+            raise LockstepError(f"{where}.engine: '{self.engine}' is not one of pandas, dask")
+        if is_declared(self.dask) and self.dask.partition_rows < 1:
+            raise LockstepError(f"{where}.dask.partition_rows must be 1 or more")
         if is_declared(self.source) and self.source.kind not in SOURCE_KINDS:
             raise LockstepError(
                 f"{where}.source.kind: '{self.source.kind}' is not one of {', '.join(SOURCE_KINDS)}"

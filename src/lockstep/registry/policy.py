@@ -16,7 +16,7 @@ from ..paired import Comparison
 from . import promote_stats
 
 # params.yaml sections that describe reporting and promotion, not the model itself.
-NOT_MODEL = ("promote", "gate", "metrics")
+NOT_MODEL = ("promote", "gate", "metrics", "report")
 
 
 class Refused(LockstepError):

@@ -16,10 +16,35 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 FACTORS = ("data", "params", "code")
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A metric's change from base to head split between the factors that changed."""
+
+    metric: str
+    changes: dict[str, list[str]]  # factor -> the changed files that feed the pipeline
+    values: dict[frozenset[str], float]  # the metric of each run (factors taken from head)
+    parts: dict[str, float]  # Shapley value of each factor
+    bounds: dict[str, tuple[float, float]] | None  # paired interval of each part, when paired
+    confidence: float
+
+    @property
+    def base(self) -> float:
+        return self.values[frozenset()]
+
+    @property
+    def head(self) -> float:
+        return self.values[frozenset(self.changes)]
+
+    @property
+    def hybrids(self) -> int:
+        return len(self.values) - 2
 
 
 def factor_of(path: str) -> str | None:
@@ -90,3 +115,28 @@ def paired_intervals(
         f: tuple(float(x) for x in np.percentile(np.asarray(d), [tail, 100 - tail]))
         for f, d in draws.items()
     }
+
+
+def report_section(expl: Explanation | None, note: str = "") -> list[str]:
+    """The PR report's explain section: each factor's Shapley part and its paired interval."""
+    lines = ["### What moved the metric (explain)", ""]
+    if expl is None:
+        return [*lines, f"_{note}_", ""]
+    m, total = expl.metric, expl.head - expl.base
+    level = f"{expl.confidence:.0%}"
+    lines += [
+        f"`{m}` {expl.base:.4f} → {expl.head:.4f} ({total:+.4f}), split between what changed: "
+        "each factor's part is its effect averaged over the orders in which the changes could "
+        "be made (Shapley values), so the parts add up to the total. "
+        f"{len(expl.values)} pipeline runs ({expl.hybrids} mixing base and head). {note}".rstrip(),
+        "",
+        f"| factor | part of the change | {level} paired interval | files changed |",
+        "|---|---:|---:|---:|",
+    ]
+    for f, part in expl.parts.items():
+        low_high = f"[{expl.bounds[f][0]:+.4f}, {expl.bounds[f][1]:+.4f}]" if expl.bounds else "—"
+        lines.append(f"| {f} | {part:+.4f} | {low_high} | {len(expl.changes[f])} |")
+    lines.append(f"| **total** | {total:+.4f} | | |")
+    if expl.bounds is None:
+        lines += ["", "No paired intervals: the runs did not all score the same test rows."]
+    return [*lines, ""]

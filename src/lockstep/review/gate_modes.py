@@ -42,10 +42,20 @@ class GateStats:
         return Settings(threshold, self.confidence, self.bootstrap_samples, self.seed)
 
 
+@dataclass(frozen=True)
+class GateSection(GateStats):
+    """The whole ``gate`` section: a misspelt key (``mdoe``) is refused, never ignored. The
+    non-statistical keys are checked where they are used (lockstep.review.gate)."""
+
+    tolerances: Any = None
+    fairness_limits: Any = None
+    require_fresh_lock: Any = False
+
+
 def gate_stats(params: dict[str, Any]) -> GateStats:
-    own = {f.name for f in fields(GateStats)}
-    section = {k: v for k, v in (params.get("gate") or {}).items() if k in own}
-    return build(GateStats, section, "params.yaml:gate")
+    """The statistical settings of ``params["gate"]``, after refusing any key it does not know."""
+    whole = build(GateSection, params.get("gate") or {}, "params.yaml:gate")
+    return GateStats(**{f.name: getattr(whole, f.name) for f in fields(GateStats)})
 
 
 def restate(

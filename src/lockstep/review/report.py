@@ -188,11 +188,13 @@ def render(
     run_url: str | None = None,
     fresh: lockcheck.Freshness | None = None,
     review: Review | None = None,
+    explained: list[str] | None = None,
 ) -> str:
     """The whole report as markdown, starting with the sticky-comment marker.
 
     ``fresh``: how the committed dvc.lock compares with the reproduced one, when it was checked.
     ``review``: the tested comparisons of both revisions' scored rows (lockstep.review.verdicts).
+    ``explained``: the explain section (lockstep.review.explain_run.for_report), when asked for.
     """
     directions, tols, source = gate.policy(base.params, head.params)
     required = gate.require_fresh_lock(base.params if source == "base" else head.params)
@@ -230,6 +232,7 @@ def render(
         "",
         "</details>",
         "",
+        *(explained or []),
         f"### Params ({len(changes)} changed)",
         "",
         *(table(["param", "base", "head"], rows_of_params) if changes else ["No params changed."]),
@@ -268,10 +271,21 @@ def render(
     metavar="REV",
     help="Say whether dvc.lock committed at REV matches the reproduced one in the working tree.",
 )
+@click.option(
+    "--explain/--no-explain",
+    default=None,
+    help="Add `lockstep explain`'s split of the change (pipeline runs) [default: report.explain].",
+)
 def command(
-    base: str, head: str, output: str | None, run_url: str | None, lock_rev: str | None
+    base: str,
+    head: str,
+    output: str | None,
+    run_url: str | None,
+    lock_rev: str | None,
+    explain: bool | None,
 ) -> None:
     """Markdown metric, param and data diff of HEAD (or the working tree) against BASE."""
+    from .explain_run import for_report, report_settings
     from .revisions import load
     from .verdicts import build_review
 
@@ -279,7 +293,10 @@ def command(
     fresh = lockcheck.check(lock_rev) if lock_rev else None
     b, h = snaps[base], snaps[head]
     review = build_review(base, head, b.params if "gate" in b.params else h.params)
-    text = render(b, h, run_url, fresh, review)
+    settings = report_settings(h.params if "report" in h.params else b.params)
+    wanted = settings.explain if explain is None else explain
+    explained = for_report(base, head, settings.explain_metric) if wanted else None
+    text = render(b, h, run_url, fresh, review, explained)
     if output:
         write_text(output, text)
         click.echo(f"report: wrote {output} ({snaps[base].label} -> {snaps[head].label})", err=True)

