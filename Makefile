@@ -40,7 +40,7 @@ test: lint ## Lint, then run every test (slow integration tests included), one p
 test-fast: ## Run the tests not marked slow
 	$(TEST_CMD) $(PARALLEL) -m "not slow"
 
-workflows: ## Run pr, promote, deploy and drift workflows under act (offline, ~15 min)
+workflows: ## Run pr, promote, deploy, drift and sweep workflows under act (offline, ~20 min)
 	GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 $(TEST_CMD) -m "" -v \
 		tests/integration/test_workflows.py tests/integration/test_workflows_more.py
 

@@ -1,14 +1,19 @@
 """`lockstep serve` latency and throughput over loopback, next to in-process predict_proba.
 
 A model is fitted here (on data/split/train.parquet with params.yaml's model section when the
-pipeline has run, else on the tiny test data), written to a temporary folder and served by a real
-`lockstep serve` process on 127.0.0.1. A local client then sends bounded, paced load: single-record
-requests at --rate requests/s and 100-record requests at a tenth of that, each on keep-alive
-connections, then an unpaced burst for the maximum requests per second. The same records are
-then scored in this process two ways: the saved Pipeline's predict_proba on a DataFrame (the
+pipeline has run, else on the tiny test data), written to a temporary folder and served by real
+`lockstep serve` processes on 127.0.0.1. An asyncio client on keep-alive connections sends
+single-record requests to two servers in turn, load by load and round by round (--rounds), so
+their figures share the machine's state: one scoring every request alone (--batch-wait-ms 0,
+as before micro-batching), one with the default micro-batching. Loads: --rate requests/s over
+--threads connections, and unpaced over --threads and over --connections connections. The
+ratio of requests/s (batched / alone) is the figure to read on a shared machine. Then, on one
+batching server: 100-record requests at a tenth of --rate, and ?explain=true. The same records
+are then scored in this process two ways: the saved Pipeline's predict_proba on a DataFrame (the
 floor the target is set against), and the server's own path without HTTP (the contract check and
-lockstep.scoring.Scorer), which shows what HTTP itself adds. Target: p99 single-record latency at
-100 requests/s within 5 ms of the in-process p99.
+lockstep.scoring.Scorer), which shows what HTTP itself adds. Targets: p99 single-record latency
+at 100 requests/s within 5 ms of the in-process p99; >= 1,000 single-record requests/s with p99
+<= 25 ms unpaced over 16 connections.
 
 Prints figures only; it never fails on timing. Run from anywhere: python bench/serve.py --help
 """
@@ -16,22 +21,18 @@ Prints figures only; it never fails on timing. Run from anywhere: python bench/s
 from __future__ import annotations
 
 import argparse
-import http.client
+import asyncio
 import json
-import os
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from common import machine
+from loopback import batch_sizes, paced, start_server
 
 ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
 
@@ -75,39 +76,6 @@ def batches(rows: list[dict], size: int, count: int, id_column: str) -> list[byt
         ]
         out.append(json.dumps({"records": chunk}).encode())
     return out
-
-
-def paced(
-    port: int, bodies: list[bytes], rate: float, threads: int, path: str = "/predict"
-) -> tuple[list[float], float]:
-    """Send ``bodies`` at ``rate`` requests/s in total (0: as fast as possible); latencies in s."""
-    latencies: list[float] = []
-    lock = threading.Lock()
-    start = time.perf_counter() + 0.05
-
-    def client(k: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine = []
-        for i in range(k, len(bodies), threads):
-            if rate:
-                time.sleep(max(0.0, start + i / rate - time.perf_counter()))
-            t0 = time.perf_counter()
-            conn.request("POST", path, bodies[i], {"content-type": "application/json"})
-            response = conn.getresponse()
-            response.read()
-            mine.append(time.perf_counter() - t0)
-            if response.status != 200:
-                raise SystemExit(f"request failed with {response.status}")
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-
-    workers = [threading.Thread(target=client, args=(k,)) for k in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    return latencies, time.perf_counter() - start
 
 
 def in_process(model: Any, bodies: list[bytes]) -> list[float]:
@@ -156,37 +124,92 @@ def in_process_lockstep(
     return out
 
 
+def cpu_per_request(folder: Path, params: Path, bodies: list[bytes], group: int = 16) -> tuple:
+    """CPU seconds per single-record request of the server's path without HTTP (check, score,
+    log, answer: lockstep.serve.respond), each alone and ``group`` at a time through a Batcher.
+    CPU time, not wall time: the figure that a busy machine disturbs least."""
+    from lockstep.serve.batching import Batcher
+    from lockstep.serve.predlog import PredictionLog
+    from lockstep.serve.respond import score, score_batched
+    from lockstep.serve.sources import DirSource, State
+
+    loaded, _ = State(DirSource(str(folder / "model"), str(params)), None, 0, False).reload()
+    log = PredictionLog(str(folder / "in-process"))
+    records = [json.loads(b)["records"] for b in bodies]
+    score(loaded, "prod", records[0], log)
+    t0 = time.process_time()
+    for r in records:
+        score(loaded, "prod", r, log)
+    alone = (time.process_time() - t0) / len(records)
+    batcher = Batcher(64, 0.002)
+
+    async def grouped() -> None:
+        for k in range(0, len(records), group):
+            chunk = records[k : k + group]
+            await asyncio.gather(*(score_batched(batcher, loaded, "prod", r, log) for r in chunk))
+
+    t0 = time.process_time()
+    asyncio.run(grouped())
+    return alone, (time.process_time() - t0) / len(records)
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
 
 
-def start_server(folder: Path, params: Path) -> tuple[subprocess.Popen, int]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCKSTEP_", "DVC_"))}
-    cmd = [str(BIN / "lockstep"), "serve", "--model", "model", "--params", str(params)]
-    cmd += ["--port", str(port), "--log-dir", "logs"]
-    proc = subprocess.Popen(cmd, cwd=folder, env=env)
-    for _ in range(300):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/ready")
-            if conn.getresponse().status == 200:
-                return proc, port
-        except OSError:
-            pass
-        time.sleep(0.2)
-    proc.terminate()
-    raise SystemExit("lockstep serve did not become ready")
+# The servers compared, each its own process: every request scored alone (as before batching),
+# and the default adaptive micro-batching.
+SERVERS = {"alone": ("--batch-wait-ms", "0"), "batched": ()}
+
+
+def compare(folder: Path, params: Path, singles: list[bytes], args: Any) -> dict[str, dict]:
+    """Each server in turn, ``--rounds`` times: single records at ``--rate`` over ``--threads``
+    connections, then unpaced over ``--threads`` and over ``--connections`` connections."""
+    loads = {
+        f"1 record @ {args.rate:g}/s, {args.threads} conns": (args.rate, args.threads),
+        f"1 record, unpaced, {args.threads} conns": (0, args.threads),
+        f"1 record, unpaced, {args.connections} conns": (0, args.connections),
+    }
+    out: dict[str, dict] = {name: {load: [] for load in loads} for name in SERVERS}
+    servers = {name: start_server(folder, params, extra, name) for name, extra in SERVERS.items()}
+    try:
+        for _, port in servers.values():
+            paced(port, singles[:200], 0, 2)  # warm-up
+        for _ in range(args.rounds):
+            for load, (rate, conns) in loads.items():
+                for name, (_, port) in servers.items():  # alone, batched, back to back
+                    out[name][load].append(paced(port, singles, rate, conns))
+        out["batched"]["requests per batch"] = batch_sizes(servers["batched"][1])
+    finally:
+        for proc, _ in servers.values():
+            proc.terminate()
+            proc.wait(timeout=15)
+    return out
+
+
+def report_compare(results: dict[str, dict]) -> None:
+    print(f"{'per round (alone | batched)':44} {'p50 ms':>15} {'p99 ms':>15} {'req/s':>15}")
+    alone, batched = results["alone"], dict(results["batched"])
+    per_batch = batched.pop("requests per batch")
+    for load, runs in alone.items():
+        for (a, a_wall), (b, b_wall) in zip(runs, batched[load], strict=True):
+            p50 = f"{pct(a, 0.5):6.2f} |{pct(b, 0.5):6.2f}"
+            p99 = f"{pct(a, 0.99):6.2f} |{pct(b, 0.99):6.2f}"
+            rps = f"{len(a) / a_wall:6.0f} |{len(b) / b_wall:6.0f}"
+            ratio = (len(b) / b_wall) / (len(a) / a_wall)
+            print(f"{load:44} {p50:>15} {p99:>15} {rps:>15}  x{ratio:.2f}")
+    print(f"batched server: {per_batch:.2f} requests per scored batch on average")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=100.0, help="single-record requests/s")
     parser.add_argument("--requests", type=int, default=1000, help="single-record requests")
-    parser.add_argument("--threads", type=int, default=4, help="client threads")
+    parser.add_argument("--threads", type=int, default=4, help="connections of the paced load")
+    parser.add_argument("--connections", type=int, default=16, help="of the heavy unpaced load")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per server")
+    parser.add_argument("--compare-only", action="store_true", help="skip the other figures")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lockstep-bench-serve-") as tmp:
         folder = Path(tmp)
@@ -196,12 +219,18 @@ def main() -> None:
         id_column = yaml.safe_load(params.read_text())["data"]["id_column"]
         singles = batches(rows, 1, args.requests, id_column)
         hundreds = batches(rows, 100, max(20, args.requests // 10), id_column)
+        results = compare(folder, params, singles, args)
+        alone, grouped = cpu_per_request(folder, params, singles)
+        cpu = f"CPU per request without HTTP: alone {alone * 1e3:.2f} ms, 16 at a time batched "
+        cpu += f"{grouped * 1e3:.2f} ms (x{alone / grouped:.1f})"
+        if args.compare_only:
+            print(f"machine: {machine()}")
+            report_compare(results)
+            return print(cpu)
         proc, port = start_server(folder, params)
         try:
             paced(port, singles[:100], 0, 2)  # warm-up
-            single, single_wall = paced(port, singles, args.rate, args.threads)
             batch, batch_wall = paced(port, hundreds, args.rate / 10, args.threads)
-            burst, burst_wall = paced(port, singles, 0, args.threads)
             why = "/predict?explain=true"
             explained, explained_wall = paced(port, singles, args.rate, args.threads, why)
         finally:
@@ -214,27 +243,24 @@ def main() -> None:
         why100 = in_process_lockstep(model, params, hundreds, explain=True)
     print(f"machine: {machine()}")
     print(f"model: {len(rows[0])} input columns, {len(rows)} distinct records")
-    header = f"{'':44} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}"
-    print(header)
+    report_compare(results)
+    print(cpu)
+    print(f"{'':44} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
     lines = [
-        (f"HTTP 1 record @ {args.rate:g}/s", single, len(single) / single_wall),
         (f"HTTP 100 records @ {args.rate / 10:g}/s", batch, len(batch) / batch_wall),
-        (f"HTTP 1 record, unpaced, {args.threads} clients", burst, len(burst) / burst_wall),
-        (
-            f"HTTP 1 record ?explain=true @ {args.rate:g}/s",
-            explained,
-            len(explained) / explained_wall,
-        ),
+        (f"HTTP 1 record ?explain=true @ {args.rate:g}/s", explained,
+         len(explained) / explained_wall),
         ("in-process predict_proba, 1 record", base1, None),
         ("in-process predict_proba, 100 records", base100, None),
         ("in-process check + Scorer, 1 record", own1, None),
         ("in-process check + Scorer, 100 records", own100, None),
         ("in-process + explain top 5, 1 record", why1, None),
         ("in-process + explain top 5, 100 records", why100, None),
-    ]
+    ]  # fmt: skip
     for name, values, rps in lines:
         rate = f"{rps:8.1f}" if rps else f"{'':>8}"
         print(f"{name:44} {pct(values, 0.5):8.2f} {pct(values, 0.99):8.2f} {rate}")
+    single = [x for r in results["batched"][next(iter(results["batched"]))] for x in r[0]]
     for floor, values in (("predict_proba", base1), ("check + Scorer", own1)):
         gap = pct(single, 0.99) - pct(values, 0.99)
         print(f"p99 single-record HTTP minus in-process {floor}: {gap:+.2f} ms (target: <= +5 ms)")

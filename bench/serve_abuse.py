@@ -21,7 +21,8 @@ from pathlib import Path
 import psutil
 
 from common import machine
-from serve import fit_model, start_server
+from loopback import start_server
+from serve import fit_model
 
 
 def hostile_bodies(rows: list[dict]) -> dict[str, bytes]:

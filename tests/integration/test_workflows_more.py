@@ -1,4 +1,5 @@
-"""promote.yml, deploy.yml and drift.yml under nektos/act (`make workflows`; not in `make test`).
+"""promote.yml, deploy.yml, drift.yml and sweep.yml under nektos/act (`make workflows`; not in
+`make test`).
 
 The same world as tests/integration/test_workflows.py (tests/helpers/act.py). These take longer
 than CI's share allows, so they carry the `workflows` marker, which the default run deselects.
@@ -7,6 +8,7 @@ than CI's share allows, so they carry the `workflows` marker, which the default 
 from __future__ import annotations
 
 import io
+import json
 import tarfile
 from pathlib import Path
 
@@ -103,3 +105,42 @@ def test_drift_dispatch_opens_a_retraining_pull_request(world: Workflows, record
     assert pull["head"] == branches[0] and pull["base"] == "main"
     assert "drift" in pull["body"]
     print(f"drift.yml {result.seconds:.0f} s")
+
+
+def sweep_values(project: Path) -> list[float]:
+    """Two values of logistic regression's C, neither of them the committed one."""
+    model = yaml.safe_load((project / "params.yaml").read_text())["model"]
+    committed = model.get("C") if model["family"] == "logistic_regression" else None
+    return [c for c in (0.25, 0.5, 4.0) if c != committed][:2]
+
+
+def test_sweep_pushes_each_experiment_and_posts_one_table(world: Workflows, record_property):
+    project = world.project
+    values = sweep_values(project)
+    sweep = json.dumps([f"model=logistic_regression model.C={c}" for c in values])
+    head = world.git(["rev-parse", "main"], project)
+    event = {"ref": "refs/heads/main", "inputs": {"experiments": sweep}}
+    event["repository"] = {"full_name": REPO, "default_branch": "main"}
+    result = world.act("workflow_dispatch", "sweep.yml", event, head, inputs={"experiments": sweep})
+    record_property("sweep_seconds", round(result.seconds))
+    assert result.returncode == 0, result.tail()
+    assert result.job("one comparison table") == "succeeded", result.tail()
+
+    remote = ["git", "--git-dir", str(world.remote)]
+    refs = run([*remote, "for-each-ref", "--format=%(refname)", "refs/exps/"], world.root)
+    refs = refs.stdout.split()
+    assert len(refs) == 2 and all("/sweep-" in ref for ref in refs), refs
+    pushed = set()
+    for ref in refs:
+        params = yaml.safe_load(run([*remote, "show", f"{ref}:params.yaml"], world.root).stdout)
+        assert run([*remote, "cat-file", "-e", f"{ref}:reports/metrics.json"], world.root)
+        pushed.add(params["model"]["C"])
+    assert pushed == set(values)
+
+    table = [line.split("| ", 1)[-1] for line in result.output.splitlines() if "| |" in line]
+    headers = [line for line in table if line.startswith("| experiment |")]
+    assert len(headers) == 1, result.tail()
+    for ref in refs:
+        name = ref.rsplit("/", 1)[-1]
+        assert sum(line.startswith(f"| {name} ") for line in table) == 1, (name, table)
+    print(f"sweep.yml, 2 experiments: {result.seconds:.0f} s")

@@ -176,6 +176,16 @@ def test_ab_verdict_worse_canary_and_an_indistinguishable_one():
     assert ab["more_labels_needed"] > 0 and ab["labelled"] == {"prod": 800, "canary": 800}
 
 
+def test_ab_verdict_when_the_primary_model_is_labelled_by_another_stage():
+    staging = logged(800, 31, "staging")
+    worse = logged(800, 32, "canary", "v2")
+    worse["truth"] = np.random.default_rng(2).permutation(worse["truth"].to_numpy())
+    frame = pd.concat([staging, worse], ignore_index=True)
+    result, _ = run(frame, outcomes_for(frame), context(reference_metrics(staging)))
+    assert result["ab"]["verdict"] == "worse"
+    assert result["ab"]["labelled"] == {"prod": 800, "canary": 800}
+
+
 def test_ab_power_calculation_scales_with_the_effect_sought():
     from lockstep.monitor.ab import verdict
 

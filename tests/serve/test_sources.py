@@ -3,16 +3,58 @@
 from __future__ import annotations
 
 from lockstep.models import dumps_model
-from lockstep.serve.sources import StageSource, route
+from lockstep.serve.sources import StageSource, label, route
 from tests.helpers.models import fitted
 from tests.helpers.tiny import params, write_params
 
 
+def bodies(i: int) -> tuple[list, bytes]:
+    return [{"customer_id": f"c{i}"}], f'{{"records": [{{"customer_id": "c{i}"}}]}}'.encode()
+
+
 def test_route_is_keyed_and_respects_the_bounds():
-    assert not any(route(str(i).encode(), 0.0, 1) for i in range(100))
-    assert all(route(str(i).encode(), 1.0, 1) for i in range(100))
-    picks = [route(str(i).encode(), 0.5, 1) for i in range(100)]
-    assert picks != [route(str(i).encode(), 0.5, 2) for i in range(100)]
+    assert not any(route(*bodies(i), "customer_id", 0.0, 1) for i in range(100))
+    assert all(route(*bodies(i), "customer_id", 1.0, 1) for i in range(100))
+    picks = [route(*bodies(i), "customer_id", 0.5, 1) for i in range(200)]
+    assert 60 < sum(picks) < 140  # a fair coin: outside this 1 time in 10^8
+    assert picks != [route(*bodies(i), "customer_id", 0.5, 2) for i in range(200)]
+
+
+def test_route_follows_the_id_not_the_spelling_of_the_body():
+    records = [{"customer_id": "c7", "tenure": 3}]
+    spellings = [
+        b'{"records": [{"customer_id": "c7", "tenure": 3}]}',
+        b'{"records":[{"tenure":3,"customer_id":"c7"}]}',
+        b'{"records": [{"customer_id": "c7",      "tenure": 3}]}\n\n   ',
+    ]
+    for seed in range(30):  # whichever way the hash falls, spacing never moves it
+        assert len({route(records, body, "customer_id", 0.5, seed) for body in spellings}) == 1
+    two = [{"customer_id": "a"}, {"customer_id": "b"}]
+    for seed in range(30):  # the order of the records does not matter either
+        picks = {
+            route(rows, body, "customer_id", 0.5, seed)
+            for rows, body in ((two, b"x"), (two[::-1], b"y"))
+        }
+        assert len(picks) == 1
+
+
+def test_without_ids_the_body_picks_the_model():
+    no_id = [{"tenure": 3}]
+    picks = {route(no_id, f"{i}".encode(), "customer_id", 0.5, 1) for i in range(50)}
+    assert picks == {True, False}  # the body decides (an id would give one answer)
+    picks = {route([{"customer_id": "c"}], f"{i}".encode(), None, 0.5, 1) for i in range(50)}
+    assert picks == {True, False}  # a contract without an id column
+
+
+def test_label_names_the_stage_served():
+    class Served:
+        def __init__(self, stage):
+            self.info = {"stage": stage}
+
+    assert label(Served("staging"), canary=False) == "staging"
+    assert label(Served("prod"), canary=False) == "prod"
+    assert label(Served(None), canary=False) == "unstaged"
+    assert label(Served("staging"), canary=True) == "canary"
 
 
 def test_stage_source_loads_through_the_registry(tmp_path, monkeypatch):

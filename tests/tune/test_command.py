@@ -71,7 +71,8 @@ def test_tune_writes_a_config_that_train_scores_as_tuning_did(tiny_project):
     history = json.loads((tiny_project / "reports/plots/tuning_history.json").read_text())
     assert history[-1]["best"] == report["best"]["value"]
     importance = json.loads((tiny_project / "reports/plots/tuning_importance.json").read_text())
-    assert {row["param"] for row in importance} == {"C", "class_weight"}
+    # every param of the committed space, whatever it holds
+    assert {row["param"] for row in importance} == set(report["settings"]["space"])
     assert sum(row["importance"] for row in importance) == pytest.approx(1.0, abs=1e-5)
 
 
@@ -99,6 +100,10 @@ def free_port() -> int:
         (["--workers", "0"], "'--workers': 0 is not in the range x>=1"),
         (["+tune.space.depth={low:1,high:3}"], "tune.space.depth: LogisticRegression has no"),
         (["tune.space.C.low=1000.0"], "tune.space.C: empty range, low 1000.0 is not below"),
+        (
+            ["++tune.space.tol={low:-1.0,high:1.0}"],
+            "tune.space.tol: LogisticRegression rejects -1.0",
+        ),
         (["--scheduler", "127.0.0.1:8786"], "is not a scheduler address like tcp://HOST:PORT"),
         (["--scheduler", "tcp://127.0.0.1:1", "--workers", "2"], "--scheduler or --workers"),
     ],

@@ -60,6 +60,19 @@ def test_bad_entries_fail_naming_the_entry(spec, message):
         distributions(params({"C": spec}), "logistic_regression")
 
 
+@pytest.mark.parametrize(
+    ("family", "key", "spec", "value"),
+    [
+        ("logistic_regression", "l1_ratio", {"low": 0.0, "high": 2.0}, "2.0"),
+        ("logistic_regression", "solver", {"choices": ["saga", "newton"]}, "'newton'"),
+        ("hist_gradient_boosting", "learning_rate", {"low": -0.1, "high": 0.3}, "-0.1"),
+    ],
+)
+def test_a_bound_or_choice_the_estimator_rejects_is_named(family, key, spec, value):
+    with pytest.raises(LockstepError, match=rf"tune.space.{key}: \w+ rejects {value}: The '{key}'"):
+        distributions(params({key: spec}), family)
+
+
 def test_an_unknown_metric_fails_naming_it():
     with pytest.raises(LockstepError, match=r"tune.metric: 'auc' is not a scikit-learn scorer"):
         params({"C": {"low": 0.1, "high": 1.0}}, metric="auc")

@@ -23,6 +23,8 @@ from ..errors import LockstepError
 from . import ab, concept, performance
 from .config import MonitorParams
 
+# The arms of the A/B verdict: "canary", and "prod" for whatever the server labels the primary
+# model with (the stage it came from: prod, or staging when that is what it serves).
 ROLES = ("prod", "canary")
 
 
@@ -93,7 +95,8 @@ def windows(frame: pd.DataFrame, ctx: Context) -> list[dict[str, Any]]:
 
 
 def ab_verdict(frame: pd.DataFrame, ctx: Context) -> dict[str, Any] | None:
-    arms = {r: frame[(frame["model"] == r) & frame["y"].notna()] for r in ROLES}
+    canary = frame["model"] == "canary"
+    arms = {r: frame[(canary == (r == "canary")) & frame["y"].notna()] for r in ROLES}
     if any(len(a) < ctx.cfg.min_labels or a["y"].nunique() < 2 for a in arms.values()):
         sizes = {r: len(a) for r, a in arms.items()}
         return {
@@ -123,7 +126,7 @@ def ab_verdict(frame: pd.DataFrame, ctx: Context) -> dict[str, Any] | None:
 
 
 def latest(rows: list[dict[str, Any]], role: str) -> dict[str, Any] | None:
-    judged = [r for r in rows if r["model"] == role and r["judged"]]
+    judged = [r for r in rows if (r["model"] == "canary") == (role == "canary") and r["judged"]]
     return judged[-1] if judged else None
 
 

@@ -3,34 +3,35 @@
 Routes: POST /predict (records checked against the training data contract, scored at
 ``evaluate.threshold``), GET /health, /ready, /model, /metrics (Prometheus text), POST /reload
 (SIGHUP too). An optional canary model gets a fixed share of requests, chosen by a keyed hash of
-the request body. Every scored record is appended to a size-rotated JSONL prediction log before
+the records' ids. Every scored record is appended to a size-rotated JSONL prediction log before
 its answer is sent; a record that cannot be logged is answered 503.
 fastapi, uvicorn and prometheus_client are the optional ``serve`` extra, imported on first use.
 
-The parts: ``sources`` (model sources, the loaded pair, the canary split),
-``lockstep.contract.records`` (the data contract check), ``scoring`` (the fast path through the
-fitted pipeline), ``predlog`` (the prediction log), ``metrics`` (Prometheus metrics and request
-timing), ``health`` (/health /ready /model), ``reload`` (/reload, SIGHUP) and ``transport``
-(timeouts, clients that go away). The `lockstep serve` command is in ``cli``; nothing here
-imports click.
+The parts: ``sources`` (model sources, the loaded pair, the canary split), ``respond`` (check,
+score, log and answer the records of one request), ``batching`` (concurrent small requests
+scored together), ``scoring`` (the fast path through the fitted pipeline), ``predlog`` (the
+prediction log), ``metrics`` (Prometheus metrics and request timing), ``health`` (/health /ready
+/model), ``reload`` (/reload, SIGHUP), ``transport`` (timeouts, clients that go away) and
+``openapi`` (GET /openapi.json from the data contract). The `lockstep serve` command is in
+``cli``; nothing here imports click.
 """
 
 import json
 import threading
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 
-from ..contract.records import check_records
 from ..contract.text import cut
 from ..errors import LockstepError
 from ..paths import PREDICTIONS_DIR
-from .explain import explanations, parse_request
+from .batching import Batcher
+from .explain import parse_request
 from .health import add_health
 from .metrics import Measured, new_metrics
+from .openapi import describe
 from .predlog import LogUnavailable, PredictionLog
 from .reload import add_reload, try_reload
-from .sources import Loaded, State, route
+from .respond import score, score_batched
+from .sources import State, label, route
 from .transport import BODY_TIMEOUT, install
 
 # Batches this small are scored on the event loop: handed to a worker thread, they contend with
@@ -39,50 +40,6 @@ from .transport import BODY_TIMEOUT, install
 # a single record with an 8 MB value held the loop (and /health) for a second.
 INLINE_RECORDS = 20
 INLINE_BYTES = 65_536
-
-
-def _score(
-    loaded: Loaded,
-    role: str,
-    records: list[Any],
-    log: PredictionLog,
-    top: int | None = None,
-    log_explanations: bool = False,
-) -> dict[str, Any]:
-    try:
-        batch, errors = check_records(records, loaded.data, loaded.schema, loaded.key)
-    except (ValueError, TypeError, OverflowError) as exc:  # input the checks could not read
-        batch, errors = None, [{"record": None, "field": None, "message": str(exc)}]
-    if batch is None:
-        return {"errors": errors}
-    proba = loaded.scorer.positive_proba(batch).tolist()
-    labels = [int(p >= loaded.threshold) for p in proba]
-    version = loaded.info["version"]
-    shown, logged = explanations(loaded, batch, top, log_explanations)
-    now = datetime.now(UTC).isoformat(timespec="milliseconds")
-    request_id = uuid.uuid4().hex
-    rows = [
-        {"ts": now, "request": request_id, "model": role, "version": version, "id": pid,
-         "features": feats, "score": p, "label": label}
-        for pid, feats, p, label in zip(batch.ids, batch.features(), proba, labels, strict=True)
-    ]  # fmt: skip
-    for row, explanation in zip(rows, logged or (), strict=False):
-        row["explanation"] = explanation
-    log.write(rows)
-    id_column = loaded.data.id_column
-    predictions = [
-        {"id": r[id_column] if id_column else None, "probability": p, "label": label}
-        for r, p, label in zip(records, proba, labels, strict=True)
-    ]
-    for prediction, explanation in zip(predictions, shown or (), strict=False):
-        prediction["explanation"] = explanation
-    return {
-        "request": request_id,
-        "model": role,
-        "version": version,
-        "threshold": loaded.threshold,
-        "predictions": predictions,
-    }
 
 
 def create_app(
@@ -98,8 +55,10 @@ def create_app(
     log_explanations: bool = False,
     log_keep: int | None = None,
     body_timeout: float = BODY_TIMEOUT,
+    batcher: Batcher | None = None,
 ) -> Any:
-    """The FastAPI app. ``primary``/``canary`` are model sources (DirSource or StageSource)."""
+    """The FastAPI app. ``primary``/``canary`` are model sources (DirSource or StageSource);
+    ``batcher`` scores concurrent small requests together (default: ``Batcher()``)."""
     from fastapi import FastAPI
 
     if not 0 <= canary_fraction <= 1 or (canary_fraction > 0 and canary is None):
@@ -111,9 +70,12 @@ def create_app(
         state.reload("start")
     app = FastAPI(title="lockstep", lifespan=_lifespan(state, log), docs_url=None, redoc_url=None)
     app.state.lockstep = state
-    _add_predict(app, state, log, metrics, max_records, canary_seed, log_explanations)
+    batcher = batcher or Batcher()
+    batcher.observe = metrics["batches"].observe
+    _add_predict(app, state, log, metrics, max_records, canary_seed, log_explanations, batcher)
     _add_status(app, state, log, metrics)
     install(app, body_timeout)
+    describe(app, state, max_records)
     return Measured(app, metrics)
 
 
@@ -185,7 +147,8 @@ def _add_predict(
     metrics: dict,
     max_records: int,
     seed: int,
-    log_explanations: bool = False,
+    log_explanations: bool,
+    batcher: Batcher,
 ) -> None:
     from fastapi import Request
     from starlette.concurrency import run_in_threadpool
@@ -199,8 +162,10 @@ def _add_predict(
         if not isinstance(read, tuple):
             return read
         body, records = read
-        use_canary = current[1] is not None and route(body, state.fraction, seed)
-        role, loaded = ("canary", current[1]) if use_canary else ("prod", current[0])
+        ids = current[0].data.id_column
+        use_canary = current[1] is not None and route(records, body, ids, state.fraction, seed)
+        loaded = current[1] if use_canary else current[0]
+        role = label(loaded, use_canary)
         request.scope["lockstep"]["model"] = role
         try:
             query = request.query_params
@@ -210,9 +175,9 @@ def _add_predict(
         args = (loaded, role, records, log, top, log_explanations)
         try:
             if len(body) <= INLINE_BYTES and len(records) <= INLINE_RECORDS:  # no thread hop
-                result = _score(*args)
+                result = await score_batched(batcher, *args)
             else:
-                result = await run_in_threadpool(_score, *args)
+                result = await run_in_threadpool(score, *args)
         except LogUnavailable as exc:  # disk full, read-only folder: nothing was logged
             return _fail(503, str(exc))
         except LockstepError as exc:  # e.g. a tree model to explain and no shap installed

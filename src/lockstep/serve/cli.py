@@ -59,6 +59,20 @@ from .transport import BODY_TIMEOUT, HEADER_TIMEOUT, KEEP_ALIVE_TIMEOUT, protoco
 )
 @click.option("--max-records", default=1000, show_default=True, type=int)
 @click.option(
+    "--batch-records",
+    default=64,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Score concurrent small requests together, up to this many records (1: each alone).",
+)
+@click.option(
+    "--batch-wait-ms",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Longest a request waits for others to join its batch (0: no batching).",
+)
+@click.option(
     "--header-timeout",
     default=HEADER_TIMEOUT,
     show_default=True,
@@ -88,7 +102,8 @@ def command(
     stage: str | None, model_dir: str | None, params_path: str, artifact: str | None,
     host: str, port: int, canary_stage: str | None, canary_model: str | None,
     canary_fraction: float, canary_seed: int, log_dir: str, log_max_bytes: int,
-    max_records: int, pseudonymized: bool, log_explanations: bool, log_keep: int | None,
+    max_records: int, batch_records: int, batch_wait_ms: float, pseudonymized: bool,
+    log_explanations: bool, log_keep: int | None,
     header_timeout: float, body_timeout: float, keep_alive_timeout: int,
 ) -> None:  # fmt: skip
     """Serve the promoted model over HTTP: POST /predict, GET /health /ready /model /metrics."""
@@ -117,11 +132,13 @@ def command(
         if warning:
             click.echo(f"serve: warning: {warning}", err=True)
     from .app import create_app
+    from .batching import Batcher
 
     app = create_app(
         primary, canary, canary_fraction if canary else 0.0, canary_seed, log_dir,
         max_records, log_max_bytes, pseudonymized, eager=False,
         log_explanations=log_explanations, log_keep=log_keep, body_timeout=body_timeout,
+        batcher=Batcher(batch_records, batch_wait_ms / 1000),
     )  # fmt: skip
     if hasattr(signal, "SIGHUP"):
         signal.signal(

@@ -11,6 +11,7 @@ from typing import Any
 
 ROUTES = ("/predict", "/health", "/ready", "/model", "/metrics", "/reload")
 LATENCY = (0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+BATCHES = (1, 2, 4, 8, 16, 32, 64, 128)
 SCORES = tuple(round(0.1 * i, 1) for i in range(1, 10))
 
 
@@ -31,6 +32,10 @@ def new_metrics() -> dict[str, Any]:
         "scores": pc.Histogram(
             "lockstep_prediction_score", "Predicted probability of the positive class",
             ["model", "version"], buckets=SCORES, registry=registry,
+        ),
+        "batches": pc.Histogram(
+            "lockstep_batch_requests", "Requests scored together per call (micro-batching)",
+            buckets=BATCHES, registry=registry,
         ),
         "predictions": pc.Counter(
             "lockstep_predictions", "Scored records by model and label",

@@ -82,6 +82,12 @@ class Scorer:
             parts.append(matrix)
         return np.hstack(parts)
 
+    def estimate(self, matrix: np.ndarray) -> np.ndarray:
+        """The positive-class probability of each row of a ``features`` matrix."""
+        plan = self.plan
+        estimator = self.model[-1] if plan is None else plan[2]
+        return estimator.predict_proba(matrix)[:, 1]
+
     def features(self, batch: Any) -> np.ndarray:
         """The matrix the estimator scores (what ``explain`` splits into contributions)."""
         plan = self.plan

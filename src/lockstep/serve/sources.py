@@ -4,7 +4,8 @@ A model source (a registry stage, or a folder written by `lockstep model get`) l
 ``Loaded``: the fitted pipeline, the data contract and threshold it was evaluated with, and a
 ``Scorer`` for it. ``State`` holds the primary and optional canary model and swaps both in one
 assignment on reload, so a request sees either the old pair or the new one. ``route`` picks the
-canary for a fixed share of requests by a keyed hash of the request body.
+canary for a fixed share of requests by a keyed hash of the records' ids (of the body without
+them); ``label`` names the model that scored.
 """
 
 from __future__ import annotations
@@ -197,9 +198,30 @@ class State:
             return self.current
 
 
-def route(body: bytes, fraction: float, seed: int) -> bool:
-    """True when this request goes to the canary: a keyed hash of the body, uniform in [0, 1)."""
+def label(loaded: Loaded, canary: bool) -> str:
+    """What /predict, the log and the metrics call the model that scored: "canary", or the stage
+    the primary model came from ("unstaged" for a folder whose version.json names none)."""
+    return "canary" if canary else (loaded.info.get("stage") or "unstaged")
+
+
+def route(
+    records: list[Any], body: bytes, id_column: str | None, fraction: float, seed: int
+) -> bool:
+    """True when this request goes to the canary: a keyed hash, uniform in [0, 1), of the
+    records' ids, so one customer always meets the same model however the body is written
+    (spacing, key order); of the body when a record has no usable id (or the contract no id)."""
     if fraction <= 0:
         return False
-    digest = hashlib.blake2b(body, digest_size=8, key=str(seed).encode()).digest()
-    return int.from_bytes(digest, "big") / 2**64 < fraction
+    key = _ids(records, id_column)
+    digest = hashlib.blake2b(body if key is None else key, digest_size=8, key=str(seed).encode())
+    return int.from_bytes(digest.digest(), "big") / 2**64 < fraction
+
+
+def _ids(records: list[Any], id_column: str | None) -> bytes | None:
+    """The records' ids (sorted, as text), or None when any record has none to hash."""
+    if id_column is None:
+        return None
+    ids = [r.get(id_column) if isinstance(r, dict) else None for r in records]
+    if not all(isinstance(i, str | int) and not isinstance(i, bool) for i in ids):
+        return None
+    return "\x1f".join(sorted(str(i) for i in ids)).encode("utf-8", "surrogatepass")

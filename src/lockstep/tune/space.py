@@ -7,7 +7,8 @@ Each entry of ``space`` names an estimator parameter and is one of:
 - a choice ``{choices: [3, 5, null]}`` of numbers, strings, booleans or null.
 
 Everything is checked before a trial runs: an unknown parameter, an empty range, a bad log range,
-an unknown metric each stop the run with a message naming the entry.
+a bound or choice the estimator rejects (scikit-learn's own parameter constraints), an unknown
+metric each stop the run with a message naming the entry.
 """
 
 from __future__ import annotations
@@ -112,4 +113,17 @@ def distributions(params: TuneParams, family: str) -> dict[str, Any]:
         if not isinstance(spec, dict):
             raise LockstepError(f"{where} must be a mapping: {{low, high}} or {{choices}}")
         out[key] = _choices(spec, where) if "choices" in spec else _range(spec, where)
+        _check_values(estimator_class(family), key, out[key], where)
     return out
+
+
+def _check_values(cls: type, key: str, distribution: Any, where: str) -> None:
+    """Both bounds of a range, and every choice, must be a value the estimator accepts."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    values = getattr(distribution, "choices", None) or (distribution.low, distribution.high)
+    for value in values:
+        try:
+            cls(**{key: value})._validate_params()
+        except InvalidParameterError as exc:
+            raise LockstepError(f"{where}: {cls.__name__} rejects {value!r}: {exc}") from exc
