@@ -40,9 +40,10 @@ test: lint ## Lint, then run every test (slow integration tests included), one p
 test-fast: ## Run the tests not marked slow
 	$(TEST_CMD) $(PARALLEL) -m "not slow"
 
-workflows: ## Run pr, promote, deploy, drift and sweep workflows under act (offline, ~20 min)
+workflows: ## Run pr, promote, deploy, drift, sweep and monitor workflows under act (offline, ~25 min)
 	GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 $(TEST_CMD) -m "" -v \
-		tests/integration/test_workflows.py tests/integration/test_workflows_more.py
+		tests/integration/test_workflows.py tests/integration/test_workflows_more.py \
+		tests/integration/test_workflows_monitor.py
 
 lint: ## ruff check and format check; workflow schema and security audit (offline)
 	$(BIN)/ruff check .

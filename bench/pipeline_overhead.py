@@ -2,11 +2,17 @@
 
 (a) `dvc repro -f` of the whole pipeline in a temporary clone of the project, against the same
     stage commands run one after another as separate processes without DVC, and inside a single
-    Python process (stage timings there include each module's first imports);
+    Python process (stage timings there include each module's first imports); runs alternate,
+    medians are reported, and the ratio `dvc repro -f` / one process (target: at most 2.0);
 (b) `lockstep --help` start-up time (median of --help-runs) against the 0.3 s target;
 (c) a no-op `dvc repro` (nothing changed) in the project, against DVC's own no-op on a trivial
-    pipeline with the same number of stages (echo/cp commands in another temporary repository).
+    pipeline with the same number of stages (each a Python one-liner with one dep and one out, in
+    another temporary repository), alternating; medians and their ratio (target: at most 1.2);
+(d) the size of what DVC parses on every run (dvc.lock, params.yaml lines) and how often each
+    stage process opens params.yaml.
 
+The machine is shared, so absolute times are noisy: read the ratios (taken in one run, runs
+alternating) together with the load average printed at the start and the end.
 The clone is `git clone` of this repository, so it holds the committed dvc.yaml and params.yaml;
 the code that runs is the installed `lockstep` package. Prints figures only; it never fails on
 timing. Run from anywhere: python bench/pipeline_overhead.py --help
@@ -140,16 +146,19 @@ def in_process(project: Path) -> tuple[Timed, list[tuple[str, float]]]:
 
 
 def trivial_pipeline(repo: Path, stages: int) -> None:
-    """A git+DVC repository whose pipeline is ``stages`` echo/cp stages in a chain."""
+    """A git+DVC repository whose pipeline is ``stages`` Python one-liners in a chain, each with
+    one dep and one out (the first reads a committed seed file)."""
     repo.mkdir()
     run(["git", "init", "-q"], repo)
     run(["dvc", "init", "-q"], repo)
     for option, value in (("autostage", "true"), ("analytics", "false"), ("check_update", "false")):
         run(["dvc", "config", f"core.{option}", value], repo)
-    chain = {"s1": {"cmd": "echo lockstep > s1.txt", "outs": ["s1.txt"]}}
-    for i in range(2, stages + 1):
+    (repo / "s0.txt").write_text("lockstep\n")
+    chain = {}
+    for i in range(1, stages + 1):
+        copy = f"import shutil; shutil.copyfile('s{i - 1}.txt', 's{i}.txt')"
         chain[f"s{i}"] = {
-            "cmd": f"cp s{i - 1}.txt s{i}.txt",
+            "cmd": f'python -c "{copy}"',
             "deps": [f"s{i - 1}.txt"],
             "outs": [f"s{i}.txt"],
         }
@@ -157,26 +166,67 @@ def trivial_pipeline(repo: Path, stages: int) -> None:
     run(["dvc", "repro"], repo)
 
 
-def noop_repro(repo: Path, runs: int) -> Timed:
-    """Median of ``runs`` no-op `dvc repro`s (after one that settles any leftover work)."""
-    run(["dvc", "repro"], repo)
-    times = []
-    for _ in range(runs):
-        timed = run(["dvc", "repro"], repo)
-        if "Running stage" in timed.out:
-            print(f"  note: a stage re-ran during the no-op measurement in {repo.name}")
-        times.append(timed)
-    return median(times)
+def noop_pair(ours: Path, theirs: Path, runs: int) -> tuple[Timed, Timed]:
+    """Medians of ``runs`` no-op `dvc repro`s in each repository, alternating (after one each
+    that settles any leftover work)."""
+    for repo in (ours, theirs):
+        run(["dvc", "repro"], repo)
+    times: dict[Path, list[Timed]] = {ours: [], theirs: []}
+    for i in range(runs):
+        for repo in (ours, theirs) if i % 2 == 0 else (theirs, ours):
+            timed = run(["dvc", "repro"], repo)
+            if "Running stage" in timed.out:
+                print(f"  note: a stage re-ran during the no-op measurement in {repo.name}")
+            times[repo].append(timed)
+    return median(times[ours]), median(times[theirs])
+
+
+# Runs one `lockstep` command and reports how often it opened params.yaml for reading.
+COUNT_READS = """
+import atexit, os, sys
+opened = []
+def hook(event, args):
+    if event == "open" and isinstance(args[0], (str, os.PathLike)):
+        if os.fspath(args[0]).endswith("params.yaml") and "w" not in str(args[1] or "r"):
+            opened.append(1)
+sys.addaudithook(hook)
+atexit.register(lambda: print(f"params.yaml reads: {len(opened)}", file=sys.stderr))
+from lockstep.cli import main
+main(sys.argv[1:], prog_name="lockstep")
+"""
+
+
+def params_reads(project: Path, stages: list[tuple[str, list[str]]]) -> list[tuple[str, int]]:
+    """(stage, times its process opened params.yaml) for each `lockstep` stage command."""
+    counts = []
+    for name, argv in stages:
+        if argv[0] != "lockstep":
+            continue
+        proc = subprocess.run(
+            [sys.executable, "-c", COUNT_READS, *argv[1:]],
+            cwd=project,
+            capture_output=True,
+            text=True,
+        )
+        found = [line for line in proc.stderr.splitlines() if line.startswith("params.yaml reads")]
+        if proc.returncode != 0 or not found:
+            sys.exit(f"{name}: counting params.yaml reads failed\n{proc.stderr}")
+        counts.append((name, int(found[-1].rsplit(" ", 1)[1])))
+    return counts
+
+
+def lines(path: Path) -> int:
+    return len(path.read_text(encoding="utf-8").splitlines())
+
+
+def load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def median(times: list[Timed]) -> Timed:
     return Timed(
         statistics.median(t.seconds for t in times), statistics.median(t.cpu for t in times)
     )
-
-
-def best(times: list[Timed]) -> Timed:
-    return Timed(min(t.seconds for t in times), min(t.cpu for t in times))
 
 
 def show(label: str, timed: Timed, note: str = "", digits: int = 2) -> None:
@@ -189,14 +239,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--runs",
         type=int,
-        default=2,
-        help="full-pipeline runs of each kind, alternating; the minimum is reported (default: 2)",
+        default=3,
+        help="full-pipeline runs of each kind, alternating; medians are reported (default: 3)",
     )
     parser.add_argument(
         "--help-runs", type=int, default=10, help="`lockstep --help` runs (default: 10)"
     )
     parser.add_argument(
-        "--noop-runs", type=int, default=5, help="no-op `dvc repro` runs per repo (default: 5)"
+        "--noop-runs", type=int, default=9, help="no-op `dvc repro` runs per repo (default: 9)"
     )
     args = parser.parse_args(argv)
     if min(args.runs, args.help_runs, args.noop_runs) < 1:
@@ -210,37 +260,47 @@ def main(argv: list[str] | None = None) -> int:
         run(["git", "clone", "-q", str(ROOT), str(project)], Path(tmp))
         stages = stage_commands(project)
         names = ", ".join(name for name, _ in stages)
-        print(f"\n(a) full pipeline, {len(stages)} stages ({names})")
-        dvc_runs, separate_runs, process_runs, stage_times = [], [], [], []
+        print(f"\n(a) full pipeline, {len(stages)} stages ({names}), medians of {args.runs}")
+        run(["dvc", "repro"], project)  # the inputs every later run needs; not timed
+        kinds: dict[str, list] = {"dvc": [], "separate": [], "one": [], "stages": []}
+        order = ["dvc", "separate", "one"]
         for i in range(args.runs):
-            dvc_runs.append(run(["dvc", "repro", "-f"], project))
-            separate_runs.append(as_processes(project, stages))
-            timed, timings = in_process(project)
-            process_runs.append(timed)
-            stage_times.append(timings)
+            for kind in order[i % 3 :] + order[: i % 3]:  # each kind first in turn
+                if kind == "dvc":
+                    kinds["dvc"].append(run(["dvc", "repro", "-f"], project))
+                elif kind == "separate":
+                    kinds["separate"].append(as_processes(project, stages))
+                else:
+                    timed, timings = in_process(project)
+                    kinds["one"].append(timed)
+                    kinds["stages"].append(timings)
             print(
-                f"  run {i + 1}: dvc repro -f {dvc_runs[-1].seconds:6.2f} s, separate processes "
-                f"{separate_runs[-1].seconds:6.2f} s, one process {timed.seconds:6.2f} s (wall)"
+                f"  run {i + 1}: dvc repro -f {kinds['dvc'][-1].seconds:6.2f} s, separate "
+                f"processes {kinds['separate'][-1].seconds:6.2f} s, one process "
+                f"{kinds['one'][-1].seconds:6.2f} s (wall; load {load()})"
             )
-        fastest = min(range(args.runs), key=lambda i: process_runs[i].seconds)
-        for name, seconds in stage_times[fastest]:
-            print(f"    in-process {name:<10} {seconds:6.2f} s wall")
-        dvc, separate, process = best(dvc_runs), best(separate_runs), best(process_runs)
-        in_stages = sum(s for _, s in stage_times[fastest])
-        print(f"  minimum of {args.runs} run(s) of each:")
+        per_stage = {
+            name: statistics.median(dict(t)[name] for t in kinds["stages"])
+            for name, _ in kinds["stages"][0]
+        }
+        for name, seconds in per_stage.items():
+            print(f"    in-process {name:<10} {seconds:6.2f} s wall (median)")
+        dvc, separate, process = (median(kinds[k]) for k in ("dvc", "separate", "one"))
+        in_stages = sum(per_stage.values())
         show("dvc repro -f", dvc)
         show("separate processes", separate, "(each stage command, no DVC)")
         show(
             "one Python process",
             process,
             f"(stages {in_stages:.2f} s + interpreter and imports "
-            f"{process_runs[fastest].seconds - in_stages:.2f} s)",
+            f"{process.seconds - in_stages:.2f} s)",
         )
         for kind, label in (("seconds", "wall"), ("cpu", "CPU")):
             d, sep, one = (getattr(t, kind) for t in (dvc, separate, process))
             print(
                 f"  ratio dvc / one process  {d / one:5.2f}x {label:<4}  "
-                f"(DVC itself {d - sep:+.2f} s, per-stage start-up {sep - one:+.2f} s)"
+                f"(DVC itself {d - sep:+.2f} s, per-stage start-up {sep - one:+.2f} s; "
+                "target 2.0x)"
             )
 
         print(f"\n(b) lockstep --help, {args.help_runs} runs")
@@ -259,20 +319,30 @@ def main(argv: list[str] | None = None) -> int:
         )
         show("python -c pass median", floor, digits=3)
 
-        print(f"\n(c) no-op dvc repro, median of {args.noop_runs} runs each")
-        ours = noop_repro(project, args.noop_runs)
+        print(f"\n(c) no-op dvc repro, median of {args.noop_runs} runs each, alternating")
         trivial = Path(tmp) / "trivial"
         trivial_pipeline(trivial, len(stages))
-        theirs = noop_repro(trivial, args.noop_runs)
+        ours, theirs = noop_pair(project, trivial, args.noop_runs)
         version = median([run(["dvc", "--version"], trivial) for _ in range(3)])
         show(f"lockstep ({len(stages)} stages)", ours, digits=3)
-        show(f"trivial echo/cp ({len(stages)})", theirs, digits=3)
+        show(f"trivial python ({len(stages)})", theirs, digits=3)
         print(
             f"  ratio                    {ours.seconds / theirs.seconds:7.2f}x wall "
-            f"{ours.cpu / theirs.cpu:7.2f}x CPU"
+            f"{ours.cpu / theirs.cpu:7.2f}x CPU  (target 1.2x)"
         )
         show("dvc --version", version, "(DVC start-up alone)", digits=3)
-    print(f"\nload average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+        print("\n(d) what every run parses")
+        print(f"  dvc.lock     {lines(project / 'dvc.lock'):5d} lines")
+        print(f"  params.yaml  {lines(project / 'params.yaml'):5d} lines")
+        from ruamel.yaml.main import CParser
+
+        parser = "C (ruamel.yaml.clib)" if CParser else "pure Python: pip install ruamel.yaml.clib"
+        print(f"  DVC's YAML parser: {parser}")
+        reads = params_reads(project, stages)
+        each = ", ".join(f"{name} {n}" for name, n in reads)
+        print(f"  params.yaml reads by the stage processes: {sum(n for _, n in reads)} ({each})")
+    print(f"\nload average at the end: {load()}")
     return 0
 
 

@@ -14,8 +14,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-# Pipeline outputs are never copied: a temp project starts un-reproduced.
+# Pipeline outputs are never copied: a temp project starts un-reproduced. The committed
+# placeholders of `lockstep monitor` (a declared metric and plot data no stage writes) are.
 OUTPUTS = ("dvc.lock", "reports/", "data/raw/", "data/split/", "data/features/", "models/")
+PLACEHOLDERS = ("reports/monitoring.json", "reports/plots/monitoring/")
 
 
 def project_env(**extra: str) -> dict[str, str]:
@@ -64,7 +66,7 @@ def work_tree_files() -> list[str]:
 
 
 def project_files() -> list[str]:
-    return [f for f in work_tree_files() if not f.startswith(OUTPUTS)]
+    return [f for f in work_tree_files() if f.startswith(PLACEHOLDERS) or not f.startswith(OUTPUTS)]
 
 
 def commit_files(files: list[str], dest: Path) -> Path:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from lockstep.config import build, load_params, load_section, section
+from lockstep.config import build, is_declared, load_params, load_section, section
 from lockstep.errors import LockstepError
 
 
@@ -117,3 +117,58 @@ def test_load_section_names_file_and_section_in_errors(tmp_path):
         load_section(Inner, "inner", path)
     path.write_text("inner:\n  low: 1\n", encoding="utf-8")
     assert load_section(Inner, "inner", path) == Inner(low=1.0)
+
+
+def test_declared_keys_cut_params_to_what_a_stage_names(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("a: {x: 1, y: {z: 2, w: 3}}\nb: {k: 4}\nc: 5\n")
+    params = load_params(path, ("a.y.z", "b"))
+    assert params == {"a": {"y": {"z": 2}}, "b": {"k": 4}}
+    assert section(params, "b") == {"k": 4}
+    with pytest.raises(LockstepError, match="'c' is read but not declared"):
+        section(params, "c")
+    assert load_params(path) == {"a": {"x": 1, "y": {"z": 2, "w": 3}}, "b": {"k": 4}, "c": 5}
+
+
+def test_a_misspelt_key_is_refused_even_where_it_is_not_declared(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("outer: {name: n, seed: 1, inner: {low: 0}, sead: 2}\n")
+    with pytest.raises(LockstepError, match="unknown key 'sead'"):
+        build(Outer, section(load_params(path, ("outer.name",)), "outer"), "outer")
+
+
+def test_a_field_outside_the_declared_keys_fails_when_used(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("outer: {name: n, seed: 1, inner: {low: 0}, note: hi}\n")
+    built = build(
+        Outer, section(load_params(path, ("outer.name", "outer.items")), "outer"), "outer"
+    )
+    assert (built.name, built.items) == ("n", (1,))  # declared: its value, or the default
+    for use in (lambda: built.seed + 1, lambda: f"{built.note}", lambda: built.inner.low):
+        with pytest.raises(
+            LockstepError, match=r"'outer\.(seed|note|inner)' is read but not declared"
+        ):
+            use()
+    assert is_declared(built.name) and not is_declared(built.name, built.seed)
+
+
+def test_a_declared_required_key_missing_from_the_file_is_still_an_error(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("outer: {seed: 1}\n")
+    with pytest.raises(LockstepError, match="missing required key 'name'"):
+        build(Outer, section(load_params(path, ("outer.name",)), "outer"), "outer")
+
+
+def test_params_are_parsed_once_per_version_of_the_file(tmp_path, monkeypatch):
+    import yaml
+
+    path = tmp_path / "params.yaml"
+    path.write_text("a: 1\n")
+    calls = []
+    real = yaml.load
+    monkeypatch.setattr(yaml, "load", lambda *a, **k: calls.append(1) or real(*a, **k))
+    first = load_params(path)
+    first["a"] = 99  # a caller's change stays its own
+    assert load_params(path) == {"a": 1} and len(calls) == 1
+    path.write_text("a: 22\n")
+    assert load_params(path) == {"a": 22} and len(calls) == 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import json
 from functools import cache
 from pathlib import Path
 
@@ -229,10 +230,20 @@ def test_paths_module_agrees_with_dvc_yaml():
         *paths.PLOT_FILES,
     ):
         assert path in declared, f"{path} (lockstep.paths) is not an output in dvc.yaml"
-    # Written by `lockstep drift` / `lockstep monitor`, absent from most commits: declaring them
-    # would make every `dvc metrics show` warn that DVC "failed to load some metrics".
+    # drift.json is absent from most commits: declaring it would make every `dvc metrics show`
+    # warn that DVC "failed to load some metrics". monitoring.json is declared and committed as a
+    # numbers-only placeholder that `lockstep monitor` overwrites.
     assert paths.DRIFT_FILE not in pipeline.get("metrics", [])
-    assert paths.MONITORING_FILE not in pipeline.get("metrics", [])
+    assert paths.MONITORING_FILE in pipeline["metrics"]
+    committed = json.loads((ROOT / paths.MONITORING_FILE).read_text())
+    assert isinstance(committed, dict)
+    assert all(isinstance(v, int | float | bool) for v in leaves(committed)), committed
     plotted = {f for p in pipeline["plots"] for spec in p.values() for f in spec["y"]}
     assert plotted == set(paths.MONITORING_PLOTS)
     assert pipeline["artifacts"]["churn-model"]["path"] == paths.MODEL_FILE
+
+
+def leaves(tree: object) -> list:
+    if isinstance(tree, dict):
+        return [leaf for value in tree.values() for leaf in leaves(value)]
+    return [tree]

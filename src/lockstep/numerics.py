@@ -107,17 +107,18 @@ def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> frozenset[str] | None:
 
 
 def read_params(path: str | Path = PARAMS_FILE) -> NumericsParams:
-    """The ``numerics`` section of ``path``; the defaults when the file or section is absent."""
-    from .config import build
+    """The ``numerics`` section of ``path``; the defaults when the file or section is absent.
+
+    The parse is shared with the command that runs next (config.parse_params)."""
+    import yaml
+
+    from .config import build, parse_params
 
     path = Path(path)
     if not path.is_file():
         return NumericsParams()
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
+        data = parse_params(path) or {}
     except yaml.YAMLError:
         return NumericsParams()  # the stage itself reports the broken file, with its position
     section = data.get("numerics") if isinstance(data, dict) else None

@@ -17,24 +17,28 @@ from .significance import Scores
 WORKSPACE = "workspace"
 
 
+def bytes_at(rev: str, root: str, path: str, stage: str = "evaluate") -> bytes:
+    """A DVC-tracked output at ``rev`` (or ``workspace``); a clear error when unreadable."""
+    try:
+        if rev == WORKSPACE:
+            return (Path(root) / path).read_bytes()
+        import dvc.api
+
+        with dvc.api.open(path, repo=root, rev=rev, mode="rb") as handle:
+            return handle.read()
+    except Exception as exc:  # DVC raises many types: missing file, cache or remote, bad rev
+        raise LockstepError(
+            f"{path} is not readable at {rev} ({type(exc).__name__}: {exc}). It is written by "
+            f"`dvc repro` ({stage}); at an older commit, or when the cache lacks it, run "
+            "`dvc pull` or reproduce that commit"
+        ) from exc
+
+
 def read_at(rev: str, root: str = ".", path: str = SCORES_FILE) -> Scores:
     """The scored rows at ``rev`` (a Git revision or ``workspace``); a clear error if absent."""
     import pandas as pd
 
-    try:
-        if rev == WORKSPACE:
-            data = (Path(root) / path).read_bytes()
-        else:
-            import dvc.api
-
-            with dvc.api.open(path, repo=root, rev=rev, mode="rb") as handle:
-                data = handle.read()
-    except Exception as exc:  # DVC raises many types: missing file, cache or remote, bad rev
-        raise LockstepError(
-            f"{path} is not readable at {rev} ({type(exc).__name__}: {exc}). It is written by "
-            "`dvc repro` (evaluate) from this version on; at an older commit, or when the cache "
-            "lacks it, run `dvc pull` or reproduce that commit"
-        ) from exc
+    data = bytes_at(rev, root, path)
     try:
         frame = pd.read_parquet(io.BytesIO(data))
         return Scores.from_frame(frame)

@@ -1,7 +1,8 @@
 """A stand-in GitHub REST API on 127.0.0.1 for the workflow tests: it records what was sent.
 
 Serves the calls the workflows make (through `lockstep comment` and the `gh` stand-in): issue
-comments (list, create, update), a pull request's head, releases (view by tag, create, upload an
+comments (list, create, update), issues (list open, create, update or close), a pull request's
+head, releases (view by tag, create, upload an
 asset) and pull-request creation. Tags and branches are checked against the bare repository that
 plays the GitHub remote, as GitHub checks its own. Every request is logged in ``calls``.
 """
@@ -30,6 +31,7 @@ class State:
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     releases: dict[str, dict[str, Any]] = field(default_factory=dict)
     pulls: list[dict[str, Any]] = field(default_factory=list)
+    issues: list[dict[str, Any]] = field(default_factory=list)
     heads: dict[int, str] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
     next_id: int = 1000
@@ -104,6 +106,26 @@ class Handler(BaseHTTPRequestHandler):
                 return self.reply(200, comment)
         return self.reply(404, {"message": "Not Found"})
 
+    # issues (`lockstep alert`)
+    def list_issues(self, repo: str, query: dict) -> None:
+        state = (query.get("state") or ["open"])[0]
+        self.reply(200, [i for i in self.state.issues if state in ("all", i["state"])])
+
+    def create_issue(self, repo: str, query: dict) -> None:
+        data = self.payload()
+        number = len(self.state.issues) + 1
+        issue = {"number": number, "state": "open", "user": {"login": BOT}, **data}
+        issue["html_url"] = f"https://github.com/{repo}/issues/{number}"
+        self.state.issues.append(issue)
+        self.reply(201, issue)
+
+    def update_issue(self, repo: str, number: str, query: dict) -> None:
+        found = [i for i in self.state.issues if i["number"] == int(number)]
+        if not found:
+            return self.reply(404, {"message": "Not Found"})
+        found[0].update(self.payload())
+        return self.reply(200, found[0])
+
     def get_pull(self, repo: str, pr: str, query: dict) -> None:
         if int(pr) not in self.state.heads:
             return self.reply(404, {"message": "Not Found"})
@@ -144,6 +166,7 @@ ROUTES = {
     "GET": [
         (REPO + r"/issues/(?P<pr>\d+)/comments", Handler.list_comments),
         (REPO + r"/pulls/(?P<pr>\d+)", Handler.get_pull),
+        (REPO + r"/issues", Handler.list_issues),
         (REPO + r"/releases/tags/(?P<tag>.+)", Handler.get_release),
     ],
     "POST": [
@@ -151,8 +174,12 @@ ROUTES = {
         (REPO + r"/releases", Handler.create_release),
         (REPO + r"/releases/(?P<rid>\d+)/assets", Handler.upload_asset),
         (REPO + r"/pulls", Handler.create_pull),
+        (REPO + r"/issues", Handler.create_issue),
     ],
-    "PATCH": [(REPO + r"/issues/comments/(?P<cid>\d+)", Handler.update_comment)],
+    "PATCH": [
+        (REPO + r"/issues/comments/(?P<cid>\d+)", Handler.update_comment),
+        (REPO + r"/issues/(?P<number>\d+)", Handler.update_issue),
+    ],
 }
 
 

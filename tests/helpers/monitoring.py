@@ -44,8 +44,9 @@ def write_log(
     step: timedelta = timedelta(minutes=1),
     features: list[dict] | None = None,
     threshold: float = 0.5,
+    key: bytes = KEY,
 ) -> None:
-    """One logged prediction per id (ids are raw: hashed here as serve does)."""
+    """One logged prediction per id (ids are raw: hashed here with ``key`` as serve does)."""
     log = PredictionLog(str(folder))
     rows = [
         {
@@ -58,7 +59,7 @@ def write_log(
             "score": float(s),
             "label": int(s >= threshold),
         }
-        for i, (pid, s) in enumerate(zip(hashed(ids), scores, strict=True))
+        for i, (pid, s) in enumerate(zip(pseudonymize_values(ids, key), scores, strict=True))
     ]
     log.write(rows)
     log.close()
@@ -69,3 +70,42 @@ def outcome_rows(ids: list[str], labels: list[str], when: datetime) -> list[dict
         {"customer_id": i, "churn": lab, "observed_at": when.isoformat()}
         for i, lab in zip(ids, labels, strict=True)
     ]
+
+
+def production_window(
+    project: Path, folder: Path, prefix: str, start: datetime, relabel: bool
+) -> list[str]:
+    """The project's test rows served again as new customers (raw ids ``<prefix>00000``...):
+    appended to the prediction log ``folder/logs`` as `lockstep serve` writes it (scored by the
+    project's model, ids pseudonymized with the project's key), and their outcomes, two days on,
+    in ``folder/<prefix>.csv``: the true labels, or with churn doubled among month-to-month
+    customers (``relabel``). Returns the raw ids."""
+    import json
+
+    import pandas as pd
+    import yaml
+
+    from lockstep.config import build
+    from lockstep.contract.pseudonym import pseudonym_key
+    from lockstep.contract.schema import DataConfig
+    from lockstep.models import load_model, threshold
+    from lockstep.monitor.concept import relabel_segment
+
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    data = build(DataConfig, params["data"], "data")
+    rows = pd.read_parquet(project / "data/split/test.parquet")
+    inputs = rows.drop(columns=[data.target])
+    scores = load_model(str(project / "models/model.skops")).predict_proba(inputs)[:, 1]
+    ids = [f"{prefix}{i:05d}" for i in range(len(rows))]
+    features = json.loads(inputs.drop(columns=[data.id_column]).to_json(orient="records"))
+    cut = threshold(params["evaluate"])
+    key = pseudonym_key(data.pseudonymize)
+    write_log(folder / "logs", ids, scores, start=start, features=features, threshold=cut, key=key)
+    y = (rows[data.target] == data.positive_class).to_numpy()
+    if relabel:
+        y = relabel_segment(y, (rows["contract"] == "Month-to-month").to_numpy(), 2.0, seed=0)
+    negative = next(v for v in data.columns[data.target].allowed if v != data.positive_class)
+    labels = [data.positive_class if v else negative for v in y]
+    outcomes = pd.DataFrame(outcome_rows(ids, labels, start + timedelta(days=2)))
+    outcomes.to_csv(folder / f"{prefix}.csv", index=False)
+    return ids

@@ -118,3 +118,34 @@ def flat_values(tree):
             yield from flat_values(value)
     else:
         yield tree
+
+
+def changed_stages(project) -> set[str]:
+    """The stages `dvc status` finds with changed inputs of their own (not only upstream)."""
+    return set(json.loads(run(["dvc", "status", "--json"], project).stdout)) - {"params"}
+
+
+def test_a_contract_edit_reruns_only_the_stages_that_read_it(project):
+    """The data contract is tracked key by key: a column's rule reaches validate, train and the
+    model card (the stages that read data.columns), not ingest, evaluate or fairness; the stated
+    use reaches the model card alone."""
+    import yaml
+
+    name = yaml.safe_load((project / "params.yaml").read_text())["data"]["name"]
+    path = project / f"conf/data/{name}.yaml"
+
+    def edit(change) -> set[str]:
+        run(["git", "checkout", "--", "conf", "params.yaml"], project)
+        contract = yaml.safe_load(path.read_text())
+        change(contract)
+        path.write_text(yaml.safe_dump(contract, sort_keys=False))
+        run(["lockstep", "params"], project)
+        return changed_stages(project)
+
+    def column_rule(contract) -> None:
+        roles = {contract["target"], contract.get("id_column")}
+        spec = next(s for c, s in contract["columns"].items() if c not in roles)
+        spec["nullable"] = not spec.get("nullable", False)
+
+    assert edit(column_rule) == {"validate", "train", "model_card"}
+    assert edit(lambda c: c.update(intended_use="Another use, for this test.")) == {"model_card"}

@@ -242,6 +242,10 @@ def test_monitor_command_writes_the_same_bytes_twice_and_fails_on_alert(tmp_path
     )
     result = json.loads(written)
     assert result["degraded"] and result["test_metrics"]["v1.0.0"]["source"].endswith("test.json")
+    metric = json.loads((tmp_path / "reports/monitoring.json").read_text())  # numbers only
+    assert metric["degraded"] is True and metric["labelled"] == result["labelled"] == 300
+    assert metric["latest"]["prod"]["roc_auc"] == result["latest"]["prod"]["roc_auc"]
+    assert "status" not in metric and "version" not in metric["latest"]["prod"]
     assert (
         json.loads((tmp_path / "plots/performance.json").read_text())[0]["model"] == "prod v1.0.0"
     )

@@ -97,3 +97,18 @@ def test_plan_registers_assigns_and_unassigns_the_champion():
         (f"{A}#prod#7", HEAD),
         (f"{A}#prod!#8", CHAMPION),
     ]
+
+
+def test_ab_evidence_refuses_the_numbers_only_metric(tmp_path):
+    import json
+
+    from lockstep.errors import LockstepError
+    from lockstep.registry.promote import live_ab
+
+    metric = tmp_path / "monitoring.json"
+    metric.write_text(json.dumps({"ab": {"difference": 0.01, "low": -0.01, "high": 0.03}}))
+    with pytest.raises(LockstepError, match=r"monitoring_report\.json"):
+        live_ab(str(metric))
+    report = tmp_path / "monitoring_report.json"
+    report.write_text(json.dumps({"ab": {"verdict": "not enough labels"}}))
+    assert live_ab(str(report)) == {"verdict": "not enough labels"}

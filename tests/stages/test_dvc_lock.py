@@ -47,3 +47,31 @@ def test_locked_params_are_the_committed_params(stage):
 def test_every_stage_of_dvc_yaml_is_locked():
     stages = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
     assert sorted(stages) == sorted(LOCK), STALE
+
+
+STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+
+
+@pytest.mark.parametrize("stage", sorted(s for s in STAGES if s != "params"))
+def test_a_stage_declares_exactly_the_params_its_code_loads(stage):
+    """The stage's PARAMS (all its code can see: config.load_params) are its dvc.yaml params."""
+    import importlib
+
+    module = importlib.import_module(f"lockstep.stages.{stage}")
+    declared = STAGES[stage].get("params", [])
+    assert sorted(declared) == sorted(module.PARAMS), (
+        f"{stage}: dvc.yaml `params:` and lockstep.stages.{stage}.PARAMS differ"
+    )
+
+
+@pytest.mark.parametrize("stage", sorted(LOCK))
+def test_locked_params_are_the_declared_keys_not_whole_sections(stage):
+    locked = LOCK[stage].get("params", {}).get("params.yaml", {})
+    assert sorted(locked) == sorted(STAGES[stage].get("params", [])), STALE
+
+
+def test_the_data_contract_is_locked_only_where_a_stage_reads_it():
+    """The column contract (the bulk of the data section) is in the stages that read it."""
+    with_columns = sorted(s for s, e in STAGES.items() if "data.columns" in e.get("params", []))
+    assert with_columns == ["model_card", "train", "validate"]
+    assert not any("data" in e.get("params", []) for e in STAGES.values())

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from ..config import is_declared
 from ..errors import LockstepError
 from .text import cut, cut_repr
 
@@ -106,19 +107,25 @@ class DataConfig:
     dask: DaskSpec = DaskSpec()
 
     def __post_init__(self) -> None:
+        """Check what the fields say of each other; a stage that does not declare a field
+        (config.Undeclared) skips the checks that need it."""
         where = "data"
-        if self.engine not in ENGINES:
+        if is_declared(self.engine) and self.engine not in ENGINES:
             raise LockstepError(f"{where}.engine: '{self.engine}' is not one of pandas, dask")
-        if self.dask.partition_rows < 1:
+        if is_declared(self.dask) and self.dask.partition_rows < 1:
             raise LockstepError(f"{where}.dask.partition_rows must be 1 or more")
-        if self.source.kind not in SOURCE_KINDS:
+        if is_declared(self.source) and self.source.kind not in SOURCE_KINDS:
             raise LockstepError(
                 f"{where}.source.kind: '{self.source.kind}' is not one of {', '.join(SOURCE_KINDS)}"
             )
-        if self.extra_columns not in EXTRA_POLICIES:
+        if is_declared(self.extra_columns) and self.extra_columns not in EXTRA_POLICIES:
             raise LockstepError(f"{where}.extra_columns must be 'fail' or 'drop'")
+        if not is_declared(self.columns):
+            return
         for role in ("target", "id_column"):
-            if role == "id_column" and self.id_column is None:
+            if not is_declared(getattr(self, role)) or (
+                role == "id_column" and self.id_column is None
+            ):
                 continue
             if getattr(self, role) not in self.columns:
                 raise LockstepError(
@@ -126,18 +133,24 @@ class DataConfig:
                     f"{where}.columns; add it there with its dtype"
                 )
         for role in ("exclude_features", "slice_columns"):
+            if not is_declared(getattr(self, role), self.derived_features):
+                continue
             for column in getattr(self, role):
                 if column not in self.columns and column not in self._derived_names():
                     raise LockstepError(
                         f"{where}.{role}: '{column}' is neither in {where}.columns nor a "
                         "derived feature"
                     )
-        for column in self.sensitive_columns:
-            if column not in self.columns or column in (self.target, self.id_column):
-                raise LockstepError(
-                    f"{where}.sensitive_columns: '{column}' is not a feature column in "
-                    f"{where}.columns (declare the column there first)"
-                )
+        self._check_columns(where)
+
+    def _check_columns(self, where: str) -> None:
+        if is_declared(self.sensitive_columns, self.target, self.id_column):
+            for column in self.sensitive_columns:
+                if column not in self.columns or column in (self.target, self.id_column):
+                    raise LockstepError(
+                        f"{where}.sensitive_columns: '{column}' is not a feature column in "
+                        f"{where}.columns (declare the column there first)"
+                    )
         for name, spec in self.columns.items():
             if spec.dtype not in DTYPES:
                 raise LockstepError(

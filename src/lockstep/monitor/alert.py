@@ -19,6 +19,7 @@ import click
 from ..errors import LockstepError
 from ..review.comment import REPO, truncate, upsert_marked, with_marker
 from ..review.github import DEFAULT_API_URL, Client
+from .config import MONITORING_REPORT
 
 MARKER = "<!-- lockstep:monitor -->"
 TITLE = "lockstep monitor"
@@ -83,7 +84,7 @@ def sync(
 
 
 @click.command("alert")
-@click.argument("report", default="reports/monitoring.json")
+@click.argument("report", default=MONITORING_REPORT)
 @click.option("--repo", required=True, help="OWNER/NAME of the repository.")
 @click.option("--api-url", envvar="GITHUB_API_URL", default=DEFAULT_API_URL, show_default=True)
 @click.option(
@@ -109,7 +110,7 @@ def command(
     backoff: float,
     dry_run: bool,
 ) -> None:
-    """Create, update or close the one "lockstep monitor" issue from REPORT (monitoring.json)."""
+    """Create, update or close the one "lockstep monitor" issue from REPORT (`lockstep monitor`)."""
     if not REPO.match(repo):
         raise LockstepError(f"--repo '{repo}' must look like OWNER/NAME")
     if not Path(report).is_file():

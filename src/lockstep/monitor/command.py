@@ -13,8 +13,9 @@ from ..errors import LockstepError
 from ..io import write_json
 from ..options import params_option
 from ..paths import MONITORING_FILE, MONITORING_PLOTS, TRAIN_SPLIT
-from .config import MonitorParams, duration, since_time
+from .config import MONITORING_REPORT, MonitorParams, duration, since_time
 from .feedback import export_command
+from .retrain import compare_command
 from .stats import rounded_tree
 
 DEFAULT_REFERENCE = TRAIN_SPLIT
@@ -66,6 +67,30 @@ def table(result: dict[str, Any]) -> str:
     return f"{body}\n\nstatus: {result['status']}{verdict}"
 
 
+FLAGS = ("degraded", "concept_drift", "data_drift", "predictions", "labelled", "coverage")
+
+
+def numbers_only(result: dict[str, Any]) -> dict[str, Any]:
+    """The DVC metric (reports/monitoring.json): the summary's numbers and flags, no text."""
+
+    def keep(tree: Any) -> Any:
+        if isinstance(tree, dict):
+            kept = {k: keep(v) for k, v in tree.items()}
+            return {k: v for k, v in kept.items() if v is not None and v != {}}
+        return tree if isinstance(tree, bool | int | float) else None
+
+    top = {k: result[k] for k in (*FLAGS, "outcomes", "log", "latest") if k in result}
+    ab = result.get("ab") or {}
+    if "difference" in ab:
+        low, high = ab["interval"]
+        top["ab"] = {
+            **{k: ab[k] for k in ("difference", "p_value", "more_labels_needed")},
+            **{"low": low, "high": high},
+            **{"better": ab["verdict"] == "better", "worse": ab["verdict"] == "worse"},
+        }
+    return keep(top)
+
+
 @click.command("monitor")
 @click.option("--window", default=None, help="Window length, e.g. 7d, 1d, 12h (monitor.window).")
 @click.option("--since", default=None, help="Only predictions from this ISO date/time on.")
@@ -75,7 +100,10 @@ def table(result: dict[str, Any]) -> str:
     "--reference", default=None, help=f"Rows for input drift (default {DEFAULT_REFERENCE})."
 )
 @click.option("--test-metrics", default=None, help="Compare with this metrics.json instead.")
-@click.option("--output", default=MONITORING_FILE, show_default=True)
+@click.option("--output", default=MONITORING_REPORT, show_default=True, help="Full report.")
+@click.option(
+    "--metrics", default=MONITORING_FILE, show_default=True, help="DVC metric: numbers only."
+)
 @click.option("--plots-dir", default=PLOTS_DIR, show_default=True)
 @params_option()
 @click.option("--fail-on-alert", is_flag=True, help="Exit 1 when degraded or concept drift.")
@@ -87,6 +115,7 @@ def command(
     reference: str | None,
     test_metrics: str | None,
     output: str,
+    metrics: str,
     plots_dir: str,
     params_path: str,
     fail_on_alert: bool,
@@ -112,6 +141,7 @@ def command(
     result["window"] = window or cfg.window
     result = rounded_tree(result, 12)
     write_json(output, result)
+    write_json(metrics, numbers_only(result))
     for name, rows in plots.items():
         write_json(f"{plots_dir}/{name}.json", rounded_tree(rows, 12))
     click.echo(table(result))
@@ -168,3 +198,4 @@ def add_command(
 
 
 outcomes.add_command(export_command)
+outcomes.add_command(compare_command)

@@ -10,6 +10,9 @@ from ..errors import LockstepError
 
 DURATION = re.compile(r"^(\d+)([smhdw])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+# Everything `lockstep monitor` found (text included); reports/monitoring.json (lockstep.paths)
+# is the DVC metric: numbers only.
+MONITORING_REPORT = "reports/monitoring_report.json"
 
 
 @dataclass(frozen=True)

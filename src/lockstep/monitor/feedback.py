@@ -12,6 +12,7 @@ Too few labelled rows (``monitor.retrain_min_labels``) and nothing is written.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 import pandas as pd
@@ -67,6 +68,23 @@ def merge_into(path: str, rows: pd.DataFrame, id_column: str) -> int:
     return len(rows)
 
 
+def window_rows(
+    data: DataConfig, cfg: Any, store: str | None, log_dir: str | None, since: str | None
+) -> pd.DataFrame:
+    """The labelled production rows (log joined with outcomes) from ``since`` on."""
+    from .config import since_time
+    from .logs import read_predictions
+    from .outcomes import read_store
+    from .performance import join
+
+    predictions, _ = read_predictions(log_dir or cfg.log_dir)
+    joined, _ = join(predictions, read_store(store or cfg.store))
+    start = since_time(since)
+    if start is not None:
+        joined = joined[joined["ts"] >= pd.Timestamp(start).tz_localize(start.tzinfo or "UTC")]
+    return labelled_rows(joined, data)
+
+
 @click.command("export")
 @params_option()
 @click.option("--store", default=None, help="Outcome store folder (default: monitor.store).")
@@ -84,10 +102,7 @@ def export_command(
 ) -> None:
     """Merge labelled production rows (log + outcomes) into the feedback file for retraining."""
     from ..config import build, load_params, section
-    from .config import MonitorParams, since_time
-    from .logs import read_predictions
-    from .outcomes import read_store
-    from .performance import join
+    from .config import MonitorParams
 
     params = load_params(params_path)
     data = build(DataConfig, section(params, "data"), "data")
@@ -95,12 +110,7 @@ def export_command(
     output = output or data.feedback
     if not output:
         raise LockstepError("no feedback file: set data.feedback in conf/ or pass --output")
-    predictions, _ = read_predictions(log_dir or cfg.log_dir)
-    joined, _ = join(predictions, read_store(store or cfg.store))
-    start = since_time(since)
-    if start is not None:
-        joined = joined[joined["ts"] >= pd.Timestamp(start).tz_localize(start.tzinfo or "UTC")]
-    rows = labelled_rows(joined, data)
+    rows = window_rows(data, cfg, store, log_dir, since)
     needed = min_labels if min_labels is not None else cfg.retrain_min_labels
     if len(rows) < needed:
         raise LockstepError(

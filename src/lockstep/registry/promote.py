@@ -82,7 +82,13 @@ def live_ab(path: str) -> dict[str, Any] | None:
     file = Path(path)
     if not file.is_file():
         raise LockstepError(f"promote.ab_evidence: {path} not found (run `lockstep monitor`)")
-    return json.loads(file.read_text(encoding="utf-8")).get("ab")
+    ab = json.loads(file.read_text(encoding="utf-8")).get("ab")
+    if ab and "verdict" not in ab:
+        raise LockstepError(
+            f"promote.ab_evidence: {path} holds numbers only (the DVC metric); point it at the "
+            "full report, reports/monitoring_report.json"
+        )
+    return ab
 
 
 def plan_promotion(

@@ -38,6 +38,10 @@ from ..paths import (
     TEST_FEATURES,
 )
 
+# The params this stage reads: its `params:` in dvc.yaml (tests/stages/test_dvc_lock.py);
+# numerics is read by `lockstep` itself, before the stage (the BLAS kernel and threads).
+PARAMS = ("data.target", "data.positive_class", "data.id_column", "evaluate", "numerics")
+
 
 @dataclass(frozen=True)
 class EvaluateParams:
@@ -186,9 +190,12 @@ class Scored(NamedTuple):
     proba: np.ndarray
 
 
-def score_test_rows(params_path: str, model_path: str, input_path: str) -> Scored:
-    """Load params, the test rows and the model; score the rows (shared with model_card)."""
-    params = load_params(params_path)
+def score_test_rows(
+    params_path: str, model_path: str, input_path: str, keys: tuple[str, ...] = PARAMS
+) -> Scored:
+    """Load the params ``keys``, the test rows and the model; score the rows (shared with
+    fairness and model_card, which pass their own keys)."""
+    params = load_params(params_path, keys)
     data = read_section(DataConfig, params)
     ev = read_section(EvaluateParams, params)
     frame = read_parquet(input_path)

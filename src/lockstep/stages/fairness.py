@@ -19,6 +19,17 @@ from ..options import params_option
 from ..paths import FAIRNESS_FILE, MODEL_FILE, TEST_FEATURES
 from .evaluate import score_test_rows
 
+# The params this stage reads: its `params:` in dvc.yaml (tests/stages/test_dvc_lock.py).
+PARAMS = (
+    "data.target",
+    "data.positive_class",
+    "data.sensitive_columns",
+    "data.sensitive_as_features",
+    "evaluate",
+    "fairness",
+    "numerics",
+)
+
 
 @click.command("fairness")
 @params_option()
@@ -27,7 +38,9 @@ from .evaluate import score_test_rows
 @click.option("--output", default=FAIRNESS_FILE, show_default=True)
 def command(params_path: str, model_path: str, input_path: str, output: str) -> None:
     """Per-group rates and disparities, with intervals, for each declared sensitive column."""
-    params, data, ev, frame, _, y, _, proba = score_test_rows(params_path, model_path, input_path)
+    params, data, ev, frame, _, y, _, proba = score_test_rows(
+        params_path, model_path, input_path, PARAMS
+    )
     fair = read_section(FairnessParams, params)
     missing = [c for c in data.sensitive_columns if c not in frame.columns]
     if missing:

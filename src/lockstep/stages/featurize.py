@@ -15,6 +15,9 @@ from ..options import params_option
 from ..paths import FEATURES_DIR, SPLIT_DIR
 from .parts import dask_spec
 
+# The params this stage reads: its `params:` in dvc.yaml (tests/stages/test_dvc_lock.py).
+PARAMS = ("featurize", "data.engine", "data.dask")
+
 
 @click.command("featurize")
 @params_option()
@@ -22,7 +25,7 @@ from .parts import dask_spec
 @click.option("--output-dir", default=FEATURES_DIR, show_default=True)
 def command(params_path: str, input_dir: str, output_dir: str) -> None:
     """Add the configured row-wise derived features to both splits."""
-    everything = load_params(params_path)
+    everything = load_params(params_path, PARAMS)
     params = read_section(FeaturizeParams, everything)
     dask = dask_spec(everything)
     if dask is not None:  # parts in, parts out (lockstep.stages.dask_featurize)

@@ -31,6 +31,18 @@ from ..io import write_json, write_parquet
 from ..options import params_option
 from ..paths import INGEST_FILE
 
+# The params this stage reads: its `params:` in dvc.yaml (tests/stages/test_dvc_lock.py).
+PARAMS = (
+    "data.name",
+    "data.source",
+    "data.rename",
+    "data.pseudonymize",
+    "data.id_column",
+    "data.feedback",
+    "data.engine",
+    "data.dask",
+)
+
 DOWNLOAD_TIMEOUT = 60  # seconds without a byte before a download of data.source.path gives up
 
 
@@ -216,7 +228,7 @@ def with_feedback(frame: pd.DataFrame, cfg: DataConfig) -> pd.DataFrame:
 @click.option("--meta", default=INGEST_FILE, show_default=True)
 def command(params_path: str, output: str | None, meta: str) -> None:
     """Read the configured source, pseudonymize ids, write raw Parquet and its metadata."""
-    cfg = read_section(DataConfig, load_params(params_path))
+    cfg = read_section(DataConfig, load_params(params_path, PARAMS))
     output = output or f"data/raw/{cfg.name}.parquet"
     if cfg.engine == "dask":  # a folder of parts (lockstep.stages.dask_ingest)
         from .dask_ingest import ingest_parts

@@ -31,6 +31,23 @@ from ..options import params_option
 from ..paths import FAIRNESS_FILE, INGEST_FILE, MODEL_CARD, MODEL_FILE, TEST_FEATURES
 from .evaluate import score_test_rows, scores
 
+# The params this stage reads: its `params:` in dvc.yaml (tests/stages/test_dvc_lock.py).
+PARAMS = (
+    "data.name",
+    "data.columns",
+    "data.target",
+    "data.positive_class",
+    "data.slice_columns",
+    "data.intended_use",
+    "data.limitations",
+    "split",
+    "model",
+    "train",
+    "evaluate",
+    "model_card",
+    "numerics",
+)
+
 
 @dataclass(frozen=True)
 class ModelCardParams:
@@ -173,7 +190,7 @@ def command(
 ) -> None:
     """Write the model card: data, params, metrics with intervals and by slice, lineage."""
     params, data, ev, frame, X, y, model, proba = score_test_rows(
-        params_path, model_path, input_path
+        params_path, model_path, input_path, PARAMS
     )
     card = read_section(ModelCardParams, params)
     with open(ingest_path, encoding="utf-8") as handle:

@@ -20,6 +20,9 @@ from ..options import params_option
 from ..paths import SPLIT_DIR, VALIDATED_DATA
 from .parts import dask_spec
 
+# The params this stage reads: its `params:` in dvc.yaml (tests/stages/test_dvc_lock.py).
+PARAMS = ("split", "data.target", "data.id_column", "data.engine", "data.dask")
+
 
 @dataclass(frozen=True)
 class SplitParams:
@@ -56,7 +59,7 @@ def split(
 @click.option("--output-dir", default=SPLIT_DIR, show_default=True)
 def command(params_path: str, input_path: str, output_dir: str) -> None:
     """Stratified train/test split by seed."""
-    params = load_params(params_path)
+    params = load_params(params_path, PARAMS)
     split_params = read_section(SplitParams, params)
     target = section(params, "data")["target"]
     dask = dask_spec(params)

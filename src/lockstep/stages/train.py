@@ -29,6 +29,22 @@ from ..numerics import check as numerics_check
 from ..options import params_option
 from ..paths import CV_FILE, MODEL_FILE, TRAIN_FEATURES
 
+# The params this stage reads: its `params:` in dvc.yaml (tests/stages/test_dvc_lock.py);
+# numerics is read by `lockstep` itself, before the stage (the BLAS kernel and threads).
+PARAMS = (
+    "data.columns",
+    "data.target",
+    "data.positive_class",
+    "data.id_column",
+    "data.exclude_features",
+    "data.sensitive_columns",
+    "data.sensitive_as_features",
+    "featurize",
+    "model",
+    "train",
+    "numerics",
+)
+
 
 @dataclass(frozen=True)
 class TrainParams:
@@ -87,7 +103,7 @@ def cross_validation(pipeline: Any, X: pd.DataFrame, y: np.ndarray, params: Trai
 @click.option("--metrics", default=CV_FILE, show_default=True)
 def command(params_path: str, input_path: str, model_path: str, metrics: str) -> None:
     """Cross-validate, then fit the model pipeline on all training rows and save it."""
-    params = load_params(params_path)
+    params = load_params(params_path, PARAMS)
     data = read_section(DataConfig, params)
     train_params = read_section(TrainParams, params)
     derived = list(read_section(FeaturizeParams, params).derived)

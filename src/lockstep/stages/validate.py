@@ -26,6 +26,19 @@ from ..io import read_parquet, write_json, write_parquet
 from ..options import params_option
 from ..paths import VALIDATED_DATA, VALIDATION_FILE
 
+# The params this stage reads: its `params:` in dvc.yaml (tests/stages/test_dvc_lock.py).
+PARAMS = (
+    "data.name",
+    "data.columns",
+    "data.target",
+    "data.id_column",
+    "data.extra_columns",
+    "data.engine",
+    "data.dask",
+    "split.test_size",
+    "train.cv_folds",
+)
+
 
 @dataclass(frozen=True)
 class Needs:
@@ -96,7 +109,7 @@ def load_needs(params: dict) -> Needs:
 @click.option("--report", "report_path", default=VALIDATION_FILE, show_default=True)
 def command(params_path: str, input_path: str | None, output: str, report_path: str) -> None:
     """Check raw data against the data contract; stop the pipeline on any failure."""
-    params = load_params(params_path)
+    params = load_params(params_path, PARAMS)
     cfg = read_section(DataConfig, params)
     input_path = input_path or f"data/raw/{cfg.name}.parquet"
     needs = load_needs(params)
