@@ -158,6 +158,19 @@ def test_ingest_renames_and_pseudonymizes(tmp_path, monkeypatch):
     assert frame["customer_id"].tolist() == expected.tolist()
 
 
+def test_own_data_hashed_with_the_default_key_gets_a_warning(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "source.csv"
+    raw_frame(5).to_csv(path, index=False)
+    cfg = data_config(source={"kind": "file", "path": str(path)})
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    ingest(cfg)
+    err = capsys.readouterr().err
+    assert f"{KEY_ENV} is not set" in err and "public default key" in err
+    monkeypatch.setenv(KEY_ENV, "a-secret-key")
+    ingest(cfg)
+    assert capsys.readouterr().err == ""
+
+
 def test_ingest_of_a_header_only_file_is_an_error(tmp_path):
     path = tmp_path / "source.csv"
     raw_frame(0).to_csv(path, index=False)

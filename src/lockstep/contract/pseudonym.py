@@ -22,9 +22,10 @@ from .schema import DataConfig, PseudonymSpec
 PUBLIC_SOURCE_KINDS = ("package",)  # datasets bundled in installed packages: public already
 
 
-def key_check(data: DataConfig) -> str | None:
+def key_check(data: DataConfig, strict: bool = True) -> str | None:
     """None when ids are hashed with a key from the environment (or nothing is hashed); a warning
-    when the public ``default_key`` is used on public sample data; raises for any other source."""
+    when the public ``default_key`` is used on public sample data. For any other source it raises
+    (``strict``, as `lockstep serve` does) or returns the warning (as ingest does)."""
     spec = data.pseudonymize
     if not spec.columns or os.environ.get(spec.key_env):
         return None
@@ -33,10 +34,14 @@ def key_check(data: DataConfig) -> str | None:
         f"(a new one: `export {spec.key_env}=$(openssl rand -hex 32)`, then re-run ingest)"
     )
     if data.source.kind not in PUBLIC_SOURCE_KINDS:
-        raise LockstepError(
+        message = (
             f"{spec.key_env} is not set and the data source is {data.source.kind}, not public "
-            f"sample data: ids would be hashed with a public default key. {how}"
+            f"sample data: ids are hashed with a public default key, which anyone can recompute. "
+            f"{how}"
         )
+        if strict:
+            raise LockstepError(message)
+        return message
     return f"{spec.key_env} is not set: ids are hashed with the public default key; {how}"
 
 

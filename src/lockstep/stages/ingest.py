@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..config import load_params, read_section
 from ..contract.csvshape import check_csv_shape
-from ..contract.pseudonym import pseudonym_key, pseudonymize
+from ..contract.pseudonym import PUBLIC_SOURCE_KINDS, key_check, pseudonym_key, pseudonymize
 from ..contract.schema import DataConfig, SourceSpec
 from ..contract.text import cut
 from ..errors import LockstepError
@@ -202,6 +202,8 @@ def ingest(cfg: DataConfig) -> pd.DataFrame:
     if frame.empty:
         raise LockstepError(f"data.source ({cfg.source.kind}) gave no rows: nothing to ingest")
     if cfg.pseudonymize.columns:  # no key needed when nothing is pseudonymized
+        if cfg.source.kind not in PUBLIC_SOURCE_KINDS and (warn := key_check(cfg, strict=False)):
+            click.echo(f"ingest: warning: {warn}", err=True)
         frame = pseudonymize(frame, cfg.pseudonymize.columns, pseudonym_key(cfg.pseudonymize))
     return with_feedback(frame, cfg)
 
