@@ -40,7 +40,8 @@ def free_port() -> int:
 def put_model(folder: Path, version: str, family: str = "logistic_regression") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     write_bytes(folder / "model.skops", dumps_model(fitted(family)[0]))
-    write_text(folder / "version.json", json.dumps({"artifact": "churn-model", "version": version}))
+    info = {"artifact": "churn-model", "version": version, "stages": ["prod"]}  # as `model get`
+    write_text(folder / "version.json", json.dumps(info))
     return folder
 
 
