@@ -1,4 +1,5 @@
-"""A JSON HTTP server on 127.0.0.1 for tests of the GitHub clients: the test supplies the logic."""
+"""HTTP servers on 127.0.0.1 for tests: ``loopback`` runs any handler; ``serve_json`` a JSON API
+for the tests of the GitHub clients, whose logic the test supplies."""
 
 from __future__ import annotations
 
@@ -36,7 +37,14 @@ def serve_json(handle: Handle) -> Iterator[str]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with loopback(Handler) as url:
+        yield url
+
+
+@contextmanager
+def loopback(handler: Callable[..., BaseHTTPRequestHandler]) -> Iterator[str]:
+    """``handler`` served on a free 127.0.0.1 port; yields the base URL, stops the server after."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:

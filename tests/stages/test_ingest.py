@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from contextlib import contextmanager
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 
 import pandas as pd
 import pytest
@@ -22,6 +21,7 @@ from lockstep.stages.ingest import (
     read_sql,
     redact,
 )
+from tests.helpers.fake_http import loopback
 from tests.helpers.tiny import data_config, raw_frame
 
 KEY_ENV = "LOCKSTEP_TEST_PSEUDONYM_KEY"
@@ -260,14 +260,8 @@ def served(folder):
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback(partial(Quiet, directory=str(folder))) as url:
+        yield url
 
 
 def test_a_csv_from_a_url_gets_the_ragged_row_check(tmp_path):
