@@ -12,7 +12,7 @@ PARALLEL := -n $(JOBS) --dist loadfile
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
-		awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+		awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
 
 install: ## Create .venv: the locked environment (requirements.lock), lockstep, dev tools
 	$(PYTHON) -m venv $(VENV)
