@@ -30,8 +30,13 @@ def closed_within(port: int, first: bytes, limit: float) -> float:
 
 
 def logged(folder: Path) -> list[str]:
-    files = sorted(folder.glob("predictions*.jsonl"))
-    return [line for f in files for line in f.read_text().splitlines()]
+    """Every logged line; read again when a rotation renames a file between listing and reading."""
+    while True:
+        files = sorted(folder.glob("predictions*.jsonl"))
+        try:
+            return [line for f in files for line in f.read_text().splitlines()]
+        except FileNotFoundError:
+            continue
 
 
 def test_slow_headers_are_cut_and_kill_9_loses_no_answered_prediction(tmp_path: Path):
