@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
 
 from lockstep.errors import LockstepError
-from lockstep.features import DerivedFeatures, check_specs, derive, derived_columns
+from lockstep.features import (
+    DerivedFeatures,
+    check_specs,
+    derive,
+    derived_columns,
+    text_as_categories,
+)
 
 BUCKET = {"name": "band", "kind": "bucket", "column": "t", "edges": [0, 6, 12]}
 RATIO = {"name": "per", "kind": "ratio", "numerator": "n", "denominator": "d"}
@@ -132,3 +139,17 @@ def test_transform_hands_nullable_booleans_on_as_objects_with_nan():
         True, "nan", False, True, "nan", False, True
     ]  # fmt: skip
     assert all(isinstance(v, float) and math.isnan(v) for v in out["flag"][[1, 4]])
+
+
+def test_text_as_categories_keeps_the_values_with_one_object_per_category():
+    frame = tiny().assign(c=["x", "y", "x", None, "y", "x", "x"])
+    out = text_as_categories(frame, ["a", "c", "t", "missing"])
+    for name in ("a", "c"):
+        assert isinstance(out[name].dtype, pd.CategoricalDtype)
+        assert out[name].cat.categories.dtype == object  # Python strings, not Arrow-backed
+        assert as_list(out[name]) == as_list(frame[name])
+    values = np.asarray(out["c"])  # what scikit-learn's encoders see
+    assert values[0] is values[2] and math.isnan(values[3])
+    assert out["b"].dtype == frame["b"].dtype  # text not listed: left as it is
+    assert out["t"].dtype == frame["t"].dtype  # not text
+    assert frame["a"].dtype == "str"  # the input is not changed

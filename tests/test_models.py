@@ -6,6 +6,7 @@ import io
 import zipfile
 
 import numpy as np
+import pandas as pd
 import pytest
 import skops.io as sio
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -17,13 +18,15 @@ from lockstep.errors import LockstepError
 from lockstep.models import (
     TRUSTED_TYPES,
     dumps_model,
+    labels,
     load_model,
     loads_model,
     make_estimator,
     make_pipeline,
+    model_input,
 )
 from tests.helpers.models import SMALL, fitted
-from tests.helpers.tiny import DERIVED, data_config
+from tests.helpers.tiny import DERIVED, data_config, raw_frame
 
 
 class Shout(TransformerMixin, BaseEstimator):
@@ -184,3 +187,32 @@ def test_an_unsupported_categorical_features_value_is_named():
     )
     with pytest.raises(LockstepError, match=r"^model\.categorical_features: \[0, 1\] is not"):
         make_pipeline(data_config(), DERIVED, estimator)
+
+
+@pytest.mark.parametrize("family", sorted(SMALL))
+def test_model_input_gives_the_same_model_and_the_same_scores(family):
+    cfg, frame = data_config(), raw_frame()
+    X, y = frame.drop(columns=[cfg.target]), labels(frame, cfg)
+
+    def pipeline():
+        return make_pipeline(cfg, DERIVED, make_estimator({"family": family, **SMALL[family]}, 3))
+
+    plain = pipeline().fit(X, y)
+    unfitted = pipeline()
+    cheap = unfitted.fit(model_input(unfitted, X), y)
+    assert dumps_model(cheap) == dumps_model(plain)
+    expected = plain.predict_proba(X)
+    np.testing.assert_array_equal(cheap.predict_proba(model_input(cheap, X)), expected)
+    np.testing.assert_array_equal(cheap.predict_proba(X), expected)  # served rows: plain text
+
+
+def test_model_input_turns_only_the_encoded_text_columns_into_categories():
+    model, X = fitted("hist_gradient_boosting")
+    out = model_input(model, X)
+    encoded = [c for c in data_config().categorical_columns() if c in X.columns]
+    assert encoded and all(isinstance(out[c].dtype, pd.CategoricalDtype) for c in encoded)
+    assert out["customer_id"].dtype == X["customer_id"].dtype  # the id is no model input
+    assert out["tenure"].dtype == X["tenure"].dtype
+    assert model_input(LogisticRegression(), X) is X  # not a lockstep pipeline: as it is
+    one_hot, _ = fitted("logistic_regression")
+    assert model_input(one_hot, X) is X  # imputer + one-hot encoder: text as it is

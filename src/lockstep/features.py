@@ -151,6 +151,24 @@ def derive(frame: pd.DataFrame, specs: Sequence[dict[str, Any]]) -> pd.DataFrame
     return out
 
 
+def text_as_categories(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """``frame`` with its text (``str``) columns among ``columns`` as categoricals whose
+    categories are Python strings; the other columns shared, not copied.
+
+    scikit-learn's encoders turn a text column into an array of Python objects: from an
+    Arrow-backed text column that is one new string object per row (about 60 bytes each, every
+    encoded column at once), from such a categorical one reference per row to the category's one
+    object. The values, so what the encoders learn and every score, are the same.
+    """
+    out = frame.copy(deep=False)
+    for name in columns:
+        if name in frame.columns and isinstance(frame[name].dtype, pd.StringDtype):
+            codes, uniques = pd.factorize(frame[name])
+            categories = pd.Index(np.asarray(uniques, dtype=object), dtype=object)
+            out[name] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
+    return out
+
+
 def spec_inputs(spec: dict[str, Any]) -> list[str]:
     """The columns a spec reads."""
     if spec.get("kind") == "count_equal":

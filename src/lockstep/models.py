@@ -28,7 +28,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from .contract.schema import DataConfig
 from .errors import LockstepError
-from .features import DerivedFeatures, derived_columns, spec_inputs
+from .features import DerivedFeatures, derived_columns, spec_inputs, text_as_categories
 
 FAMILIES = {
     "logistic_regression": "sklearn.linear_model:LogisticRegression",
@@ -212,6 +212,30 @@ def make_pipeline(data: DataConfig, derived: list[dict[str, Any]], estimator: An
             ("model", estimator),
         ]
     )
+
+
+def model_input(model: Any, X: pd.DataFrame) -> pd.DataFrame:
+    """``X`` as ``model`` (a pipeline of ``make_pipeline``, fitted or not) reads it cheaply.
+
+    When its categorical branch is a bare ordinal encoder (native categories), the text columns
+    it encodes become categoricals (``text_as_categories``): at 1M rows that saves the encoder
+    hundreds of MB of string objects; it learns the same categories, the scores are the same.
+    Other pipelines get ``X`` as it is: an imputer before a one-hot encoder would keep a
+    category's one string object twice, which the saved file records as one shared object
+    (other bytes, same model).
+    """
+    from sklearn.preprocessing import OrdinalEncoder
+
+    preprocess = getattr(model, "named_steps", {}).get("preprocess")
+    if not isinstance(preprocess, ColumnTransformer):
+        return X
+    encoded = [
+        column
+        for name, encoder, columns in preprocess.transformers
+        if name == "categorical" and isinstance(encoder, OrdinalEncoder)
+        for column in columns
+    ]
+    return text_as_categories(X, encoded) if encoded else X
 
 
 def _canonical_zip(data: bytes) -> bytes:

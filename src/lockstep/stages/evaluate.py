@@ -27,7 +27,14 @@ from ..config import load_params, read_section
 from ..contract.schema import DataConfig
 from ..errors import LockstepError
 from ..io import read_parquet, rounded, write_json, write_parquet
-from ..models import DEFAULT_THRESHOLD, check_scorer, check_threshold, labels, load_model
+from ..models import (
+    DEFAULT_THRESHOLD,
+    check_scorer,
+    check_threshold,
+    labels,
+    load_model,
+    model_input,
+)
 from ..options import params_option
 from ..paths import (
     CONFUSION_COUNTS,
@@ -199,8 +206,8 @@ def score_test_rows(
     data = read_section(DataConfig, params)
     ev = read_section(EvaluateParams, params)
     frame = read_parquet(input_path)
-    X, y = frame.drop(columns=[data.target]), labels(frame, data)
     model = load_model(model_path)
+    X, y = model_input(model, frame.drop(columns=[data.target])), labels(frame, data)
     return Scored(params, data, ev, frame, X, y, model, model.predict_proba(X)[:, 1])
 
 

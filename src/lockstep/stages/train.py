@@ -24,7 +24,15 @@ from ..contract.schema import DataConfig
 from ..errors import LockstepError
 from ..features import FeaturizeParams
 from ..io import read_parquet, rounded, write_bytes, write_json
-from ..models import check_scorer, cv_folds, dumps_model, labels, make_estimator, make_pipeline
+from ..models import (
+    check_scorer,
+    cv_folds,
+    dumps_model,
+    labels,
+    make_estimator,
+    make_pipeline,
+    model_input,
+)
 from ..numerics import check as numerics_check
 from ..options import params_option
 from ..paths import CV_FILE, MODEL_FILE, TRAIN_FEATURES
@@ -108,10 +116,11 @@ def command(params_path: str, input_path: str, model_path: str, metrics: str) ->
     train_params = read_section(TrainParams, params)
     derived = list(read_section(FeaturizeParams, params).derived)
     frame = read_parquet(input_path)
-    X, y = frame.drop(columns=[data.target]), labels(frame, data)
     pipeline = make_pipeline(
         data, derived, make_estimator(section(params, "model"), train_params.seed)
     )
+    X, y = model_input(pipeline, frame.drop(columns=[data.target])), labels(frame, data)
+    del frame  # its text columns: X holds them as categoricals
     with fold_backend(train_params.scheduler):
         report = cross_validation(pipeline, X, y, train_params)
     pipeline.fit(X, y)
