@@ -130,23 +130,24 @@ def cpu_per_request(folder: Path, params: Path, bodies: list[bytes], group: int 
     CPU time, not wall time: the figure that a busy machine disturbs least."""
     from lockstep.serve.batching import Batcher
     from lockstep.serve.predlog import PredictionLog
-    from lockstep.serve.respond import score, score_batched
+    from lockstep.serve.respond import at_once, score
     from lockstep.serve.sources import DirSource, State
 
     loaded, _ = State(DirSource(str(folder / "model"), str(params)), None, 0, False).reload()
     log = PredictionLog(str(folder / "in-process"))
     records = [json.loads(b)["records"] for b in bodies]
-    score(loaded, "prod", records[0], log)
+    at_once(loaded, "prod", records[0], log)
     t0 = time.process_time()
     for r in records:
-        score(loaded, "prod", r, log)
+        at_once(loaded, "prod", r, log)
     alone = (time.process_time() - t0) / len(records)
     batcher = Batcher(64, 0.002)
 
     async def grouped() -> None:
         for k in range(0, len(records), group):
             chunk = records[k : k + group]
-            await asyncio.gather(*(score_batched(batcher, loaded, "prod", r, log) for r in chunk))
+            scored = (score(loaded, "prod", r, log, None, False, batcher) for r in chunk)
+            await asyncio.gather(*scored)
 
     t0 = time.process_time()
     asyncio.run(grouped())
