@@ -5,15 +5,16 @@ pipeline has run, else on the tiny test data), written to a temporary folder and
 `lockstep serve` processes on 127.0.0.1. An asyncio client on keep-alive connections sends
 single-record requests to two servers in turn, load by load and round by round (--rounds), so
 their figures share the machine's state: one scoring every request alone (--batch-wait-ms 0,
-as before micro-batching), one with the default micro-batching. Loads: --rate requests/s over
---threads connections, and unpaced over --threads and over --connections connections. The
-ratio of requests/s (batched / alone) is the figure to read on a shared machine. Then, on one
-batching server: 100-record requests at a tenth of --rate, and ?explain=true. The same records
-are then scored in this process two ways: the saved Pipeline's predict_proba on a DataFrame (the
-floor the target is set against), and the server's own path without HTTP (the contract check and
-lockstep.scoring.Scorer), which shows what HTTP itself adds. Targets: p99 single-record latency
-at 100 requests/s within 5 ms of the in-process p99; >= 1,000 single-record requests/s with p99
-<= 25 ms unpaced over 16 connections.
+as before micro-batching), one with the default micro-batching, and (unpaced loads only) an app
+with the same HTTP handling that answers without a model: the ceiling HTTP and this client set.
+Loads: --rate requests/s over --threads connections, and unpaced over --threads and over
+--connections connections. The ratio of requests/s (batched / alone) is the figure to read on a
+shared machine. Then, on one batching server: 100-record requests at a tenth of --rate, and
+?explain=true. The same records are then scored in this process two ways: the saved Pipeline's
+predict_proba on a DataFrame (the floor the target is set against), and the server's own path
+without HTTP (the contract check and lockstep.serve.scoring.Scorer), which shows what HTTP itself
+adds. Targets: p99 single-record latency at 100 requests/s no worse than about 9 ms; >= 1,000
+single-record requests/s with p99 <= 25 ms unpaced over 16 connections.
 
 Prints figures only; it never fails on timing. Run from anywhere: python bench/serve.py --help
 """
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from common import machine
-from loopback import batch_sizes, paced, start_server
+from loopback import batch_sizes, paced, start_server, start_trivial
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -50,8 +51,8 @@ def fit_model(folder: Path) -> tuple[Path, Any, list[dict]]:
         train = pd.read_parquet(ROOT / "data/split/train.parquet")
         test = pd.read_parquet(ROOT / "data/split/test.parquet")
     else:
-        from tests.unit.tiny import params as tiny_params
-        from tests.unit.tiny import raw_frame
+        from tests.helpers.tiny import params as tiny_params
+        from tests.helpers.tiny import raw_frame
 
         params, train = tiny_params(), raw_frame()
         test = train
@@ -172,15 +173,17 @@ def compare(folder: Path, params: Path, singles: list[bytes], args: Any) -> dict
         f"1 record, unpaced, {args.threads} conns": (0, args.threads),
         f"1 record, unpaced, {args.connections} conns": (0, args.connections),
     }
-    out: dict[str, dict] = {name: {load: [] for load in loads} for name in SERVERS}
+    out: dict[str, dict] = {name: {load: [] for load in loads} for name in [*SERVERS, "http"]}
     servers = {name: start_server(folder, params, extra, name) for name, extra in SERVERS.items()}
+    servers["http"] = start_trivial()  # the same HTTP handling, no model: the ceiling
     try:
         for _, port in servers.values():
             paced(port, singles[:200], 0, 2)  # warm-up
         for _ in range(args.rounds):
             for load, (rate, conns) in loads.items():
-                for name, (_, port) in servers.items():  # alone, batched, back to back
-                    out[name][load].append(paced(port, singles, rate, conns))
+                for name, (_, port) in servers.items():  # alone, batched, http, back to back
+                    if rate == 0 or name != "http":
+                        out[name][load].append(paced(port, singles, rate, conns))
         out["batched"]["requests per batch"] = batch_sizes(servers["batched"][1])
     finally:
         for proc, _ in servers.values():
@@ -201,6 +204,10 @@ def report_compare(results: dict[str, dict]) -> None:
             ratio = (len(b) / b_wall) / (len(a) / a_wall)
             print(f"{load:44} {p50:>15} {p99:>15} {rps:>15}  x{ratio:.2f}")
     print(f"batched server: {per_batch:.2f} requests per scored batch on average")
+    for load, runs in results["http"].items():
+        if runs:
+            rates = ", ".join(f"{len(lat) / wall:.0f}" for lat, wall in runs)
+            print(f"HTTP only (no model), {load[10:]}: {rates} req/s")
 
 
 def main() -> None:
