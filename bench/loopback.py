@@ -18,6 +18,9 @@ import sys
 import time
 from pathlib import Path
 
+from fastapi import Request  # module level: the route's annotations are looked up here
+from fastapi.responses import Response
+
 BIN = Path(sys.executable).parent
 
 
@@ -53,8 +56,7 @@ def trivial_app() -> object:
     the JSON body and answers a fixed prediction: what HTTP alone allows on this machine."""
     import json
 
-    from fastapi import FastAPI, Request
-    from fastapi.responses import Response
+    from fastapi import FastAPI
 
     from lockstep.serve.metrics import Measured, new_metrics
     from lockstep.serve.transport import install
