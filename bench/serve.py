@@ -181,9 +181,9 @@ def compare(folder: Path, params: Path, singles: list[bytes], args: Any) -> dict
             paced(port, singles[:200], 0, 2)  # warm-up
         for _ in range(args.rounds):
             for load, (rate, conns) in loads.items():
-                for name, (_, port) in servers.items():  # alone, batched, http, back to back
+                for name, (proc, port) in servers.items():  # alone, batched, http, in turn
                     if rate == 0 or name != "http":
-                        out[name][load].append(paced(port, singles, rate, conns))
+                        out[name][load].append(measured(proc, port, singles, rate, conns))
         out["batched"]["requests per batch"] = batch_sizes(servers["batched"][1])
     finally:
         for proc, _ in servers.values():
@@ -192,22 +192,36 @@ def compare(folder: Path, params: Path, singles: list[bytes], args: Any) -> dict
     return out
 
 
+def measured(proc: Any, port: int, bodies: list[bytes], rate: float, conns: int) -> tuple:
+    """``paced``'s (latencies, wall) and the server process's CPU seconds (user + sys) meanwhile:
+    the figure a busy machine disturbs least."""
+    import psutil
+
+    server = psutil.Process(proc.pid)
+    before = sum(server.cpu_times()[:2])
+    latencies, wall = paced(port, bodies, rate, conns)
+    return latencies, wall, sum(server.cpu_times()[:2]) - before
+
+
 def report_compare(results: dict[str, dict]) -> None:
-    print(f"{'per round (alone | batched)':44} {'p50 ms':>15} {'p99 ms':>15} {'req/s':>15}")
+    head = f"{'per round (alone | batched)':44} {'p50 ms':>15} {'p99 ms':>15} {'req/s':>15}"
+    print(f"{head}  ratio  server CPU ms/request")
     alone, batched = results["alone"], dict(results["batched"])
     per_batch = batched.pop("requests per batch")
     for load, runs in alone.items():
-        for (a, a_wall), (b, b_wall) in zip(runs, batched[load], strict=True):
+        for (a, a_wall, a_cpu), (b, b_wall, b_cpu) in zip(runs, batched[load], strict=True):
             p50 = f"{pct(a, 0.5):6.2f} |{pct(b, 0.5):6.2f}"
             p99 = f"{pct(a, 0.99):6.2f} |{pct(b, 0.99):6.2f}"
             rps = f"{len(a) / a_wall:6.0f} |{len(b) / b_wall:6.0f}"
             ratio = (len(b) / b_wall) / (len(a) / a_wall)
-            print(f"{load:44} {p50:>15} {p99:>15} {rps:>15}  x{ratio:.2f}")
+            cpu = f"{a_cpu / len(a) * 1e3:.2f} | {b_cpu / len(b) * 1e3:.2f}"
+            print(f"{load:44} {p50:>15} {p99:>15} {rps:>15}  x{ratio:.2f}  {cpu}")
     print(f"batched server: {per_batch:.2f} requests per scored batch on average")
     for load, runs in results["http"].items():
         if runs:
-            rates = ", ".join(f"{len(lat) / wall:.0f}" for lat, wall in runs)
-            print(f"HTTP only (no model), {load[10:]}: {rates} req/s")
+            rates = ", ".join(f"{len(lat) / wall:.0f}" for lat, wall, _ in runs)
+            cpu = ", ".join(f"{c / len(lat) * 1e3:.2f}" for lat, _, c in runs)
+            print(f"HTTP only (no model), {load[10:]}: {rates} req/s; server CPU {cpu} ms/request")
 
 
 def main() -> None:
