@@ -14,9 +14,9 @@ from tests.conftest import ROOT
 from tests.helpers.tiny import DERIVED, data_config, data_dict, raw_frame
 
 
-def tiny_cv(folds: int = 2, seed: int = 3, metric: str = "roc_auc") -> CVData:
+def tiny_cv(folds: int = 2, seed: int = 3, metric: str = "roc_auc", repeats: int = 1) -> CVData:
     frame = derive(raw_frame(), DERIVED)
-    return cv_data(frame, data_config(), DERIVED, folds, seed, metric)
+    return cv_data(frame, data_config(), DERIVED, folds, seed, metric, repeats)
 
 
 @pytest.fixture
