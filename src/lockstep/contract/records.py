@@ -2,8 +2,9 @@
 
 ``check_records`` returns a ``Batch`` or a list of errors, each naming the record (by index),
 the field and the problem. Records whose values already have their column's type and pass its
-checks (the usual case) are taken as they are; anything else goes through the pandera schema
-from ``build_schema``, which coerces what it can ("12" for an int column) and reports the rest.
+checks (the usual case, lockstep.contract.values) are taken as they are; anything else goes
+through the pandera schema from ``build_schema``, which coerces what it can ("12" for an int
+column) and reports the rest.
 Either way the batch holds one plain value list per column, so scoring, the prediction log and
 the response see the same values whichever path a request took.
 """
