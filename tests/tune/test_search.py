@@ -162,7 +162,7 @@ def test_repeated_folds_start_with_the_train_stage_split_and_reshuffle_after(tmp
             got_train, got_test = cv.folds[repeat * 2 + fold]
             assert (got_train.tolist(), got_test.tolist()) == (train.tolist(), test.tolist())
     assert sorted(cv.folds[0][1].tolist()) != sorted(cv.folds[2][1].tolist())
-    study = run(tmp_path / "a.journal", LocalExecutor(cv), n_trials=2, cv_folds=2, cv_repeats=3)
+    study = run(tmp_path / "a.journal", LocalExecutor(cv), n_trials=1, cv_folds=2, cv_repeats=3)
     for trial in finished(study):
         model = {**BASE, **trial.params}
         expected = [score_fold(cv, model, fold) for fold in range(6)]
