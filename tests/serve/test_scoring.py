@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import warnings
 
 import numpy as np
@@ -66,6 +67,26 @@ def test_nullable_int_and_bool_columns_score_as_in_the_pipeline():
     np.testing.assert_array_equal(scorer.positive_proba(batch), expected)
 
 
+def test_a_log1p_feature_scores_as_in_the_pipeline():
+    data = build(DataConfig, data_dict(), "data")
+    derived = [
+        *DERIVED,
+        {"name": "log_tenure", "kind": "log1p", "column": "tenure"},
+        {"name": "log_total", "kind": "log1p", "column": "total_charges"},  # has nulls
+    ]
+    valid = build_schema(data).validate(raw_frame())
+    X, y = valid.drop(columns=[data.target]), valid[data.target] == "Yes"
+    estimator = make_estimator({"family": "logistic_regression", "max_iter": 500}, 0)
+    model = loads_model(dumps_model(make_pipeline(data, derived, estimator).fit(X, y)))
+    assert {"log_tenure", "log_total"} <= set(model["preprocess"].transformers_[0][2])
+    scorer = Scorer(model)
+    expected = model.predict_proba(X)[:, 1]
+    batch = batch_of(valid, data)
+    for _ in range(2):  # the checked first batch, then the array path alone
+        np.testing.assert_array_equal(scorer.positive_proba(batch), expected)
+        assert scorer.plan is not None
+
+
 def test_a_pipeline_of_another_shape_is_scored_by_the_pipeline_itself():
     _, X = fit("logistic_regression")
     numeric = X[["tenure", "monthly_charges"]]
@@ -95,3 +116,27 @@ def test_an_array_path_that_disagrees_is_dropped_after_the_first_batch():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         np.testing.assert_array_equal(scorer.positive_proba(batch), expected)
+
+
+def test_scoring_runs_blas_and_openmp_on_the_set_number_of_threads():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from lockstep.serve import scoring
+
+    model, _ = fit("hist_gradient_boosting")  # OpenMP in its predict
+    batch = batch_of(raw_frame(), build(DataConfig, data_dict(), "data"))
+    blas = max([i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] or [1])
+    seen: list = []
+
+    def score_in_a_new_thread() -> None:
+        Scorer(model).positive_proba(batch)
+        seen.extend(threadpool_info())  # OpenMP's cap is the calling thread's
+
+    worker = threading.Thread(target=score_in_a_new_thread)
+    try:
+        worker.start()
+        worker.join()
+    finally:
+        threadpool_limits(limits={"blas": blas})  # BLAS's cap is process-wide: undo it
+    assert {i["user_api"] for i in seen} >= {"openmp"}
+    assert {i["num_threads"] for i in seen} == {scoring.THREADS}
