@@ -25,7 +25,7 @@ from common import machine
 
 def context(params: dict, metrics: dict):
     from lockstep.config import build, section
-    from lockstep.contract.schema import DataConfig
+    from lockstep.contract.dataconfig import DataConfig
     from lockstep.io import read_parquet
     from lockstep.metric_rules import directions
     from lockstep.monitor.config import MonitorParams

@@ -234,6 +234,99 @@ def show(label: str, timed: Timed, note: str = "", digits: int = 2) -> None:
     print(f"  {label:<24} {wall:>7} s wall  {cpu:>7} s CPU  {note}".rstrip())
 
 
+def full_pipeline(project: Path, stages: list, runs: int) -> None:
+    """(a): dvc repro -f, each stage as its own process, and all stages in one process."""
+    names = ", ".join(name for name, _ in stages)
+    print(f"\n(a) full pipeline, {len(stages)} stages ({names}), medians of {runs}")
+    run(["dvc", "repro"], project)  # the inputs every later run needs; not timed
+    kinds: dict[str, list] = {"dvc": [], "separate": [], "one": [], "stages": []}
+    order = ["dvc", "separate", "one"]
+    for i in range(runs):
+        for kind in order[i % 3 :] + order[: i % 3]:  # each kind first in turn
+            if kind == "dvc":
+                kinds["dvc"].append(run(["dvc", "repro", "-f"], project))
+            elif kind == "separate":
+                kinds["separate"].append(as_processes(project, stages))
+            else:
+                timed, timings = in_process(project)
+                kinds["one"].append(timed)
+                kinds["stages"].append(timings)
+        print(
+            f"  run {i + 1}: dvc repro -f {kinds['dvc'][-1].seconds:6.2f} s, separate "
+            f"processes {kinds['separate'][-1].seconds:6.2f} s, one process "
+            f"{kinds['one'][-1].seconds:6.2f} s (wall; load {load()})"
+        )
+    per_stage = {
+        name: statistics.median(dict(t)[name] for t in kinds["stages"])
+        for name, _ in kinds["stages"][0]
+    }
+    for name, seconds in per_stage.items():
+        print(f"    in-process {name:<10} {seconds:6.2f} s wall (median)")
+    dvc, separate, process = (median(kinds[k]) for k in ("dvc", "separate", "one"))
+    in_stages = sum(per_stage.values())
+    show("dvc repro -f", dvc)
+    show("separate processes", separate, "(each stage command, no DVC)")
+    show(
+        "one Python process",
+        process,
+        f"(stages {in_stages:.2f} s + interpreter and imports {process.seconds - in_stages:.2f} s)",
+    )
+    for kind, label in (("seconds", "wall"), ("cpu", "CPU")):
+        d, sep, one = (getattr(t, kind) for t in (dvc, separate, process))
+        print(
+            f"  ratio dvc / one process  {d / one:5.2f}x {label:<4}  "
+            f"(DVC itself {d - sep:+.2f} s, per-stage start-up {sep - one:+.2f} s; "
+            "target 2.0x)"
+        )
+
+
+def help_time(project: Path, runs: int) -> None:
+    """(b): the start-up of `lockstep --help` against a bare interpreter's."""
+    print(f"\n(b) lockstep --help, {runs} runs")
+    run(["lockstep", "--help"], project)
+    helps = [run(["lockstep", "--help"], project) for _ in range(runs)]
+    help_median = median(helps)
+    floor = median([run([sys.executable, "-c", "pass"], project) for _ in range(5)])
+    verdict = "met" if help_median.seconds < HELP_TARGET_SECONDS else "MISSED"
+    walls = [h.seconds for h in helps]
+    show(
+        "lockstep --help median",
+        help_median,
+        f"(min {min(walls):.3f}, max {max(walls):.3f}); target {HELP_TARGET_SECONDS} s: {verdict}",
+        digits=3,
+    )
+    show("python -c pass median", floor, digits=3)
+
+
+def noop_repro(project: Path, trivial: Path, stages: list, runs: int) -> None:
+    """(c): a no-op `dvc repro` of this project against a trivial pipeline of as many stages."""
+    print(f"\n(c) no-op dvc repro, median of {runs} runs each, alternating")
+    trivial_pipeline(trivial, len(stages))
+    ours, theirs = noop_pair(project, trivial, runs)
+    version = median([run(["dvc", "--version"], trivial) for _ in range(3)])
+    show(f"lockstep ({len(stages)} stages)", ours, digits=3)
+    show(f"trivial python ({len(stages)})", theirs, digits=3)
+    print(
+        f"  ratio                    {ours.seconds / theirs.seconds:7.2f}x wall "
+        f"{ours.cpu / theirs.cpu:7.2f}x CPU  (target 1.2x)"
+    )
+    show("dvc --version", version, "(DVC start-up alone)", digits=3)
+
+
+def parsed(project: Path, stages: list) -> None:
+    """(d): the lines of dvc.lock and params.yaml, DVC's YAML parser, and params.yaml reads."""
+    print("\n(d) what every run parses")
+    print(f"  dvc.lock     {lines(project / 'dvc.lock'):5d} lines")
+    print(f"  params.yaml  {lines(project / 'params.yaml'):5d} lines")
+    from ruamel.yaml.main import CParser
+
+    parser = "C (ruamel.yaml.clib)" if CParser else "pure Python: pip install ruamel.yaml.clib"
+    print(f"  DVC's YAML parser: {parser}")
+    reads = params_reads(project, stages)
+    each = ", ".join(f"{name} {n}" for name, n in reads)
+    print(f"  params.yaml reads by the stage processes: {sum(n for _, n in reads)} ({each})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -259,89 +352,10 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["DVC_SITE_CACHE_DIR"] = str(Path(tmp) / "dvc-site")  # not /var/tmp/dvc
         run(["git", "clone", "-q", str(ROOT), str(project)], Path(tmp))
         stages = stage_commands(project)
-        names = ", ".join(name for name, _ in stages)
-        print(f"\n(a) full pipeline, {len(stages)} stages ({names}), medians of {args.runs}")
-        run(["dvc", "repro"], project)  # the inputs every later run needs; not timed
-        kinds: dict[str, list] = {"dvc": [], "separate": [], "one": [], "stages": []}
-        order = ["dvc", "separate", "one"]
-        for i in range(args.runs):
-            for kind in order[i % 3 :] + order[: i % 3]:  # each kind first in turn
-                if kind == "dvc":
-                    kinds["dvc"].append(run(["dvc", "repro", "-f"], project))
-                elif kind == "separate":
-                    kinds["separate"].append(as_processes(project, stages))
-                else:
-                    timed, timings = in_process(project)
-                    kinds["one"].append(timed)
-                    kinds["stages"].append(timings)
-            print(
-                f"  run {i + 1}: dvc repro -f {kinds['dvc'][-1].seconds:6.2f} s, separate "
-                f"processes {kinds['separate'][-1].seconds:6.2f} s, one process "
-                f"{kinds['one'][-1].seconds:6.2f} s (wall; load {load()})"
-            )
-        per_stage = {
-            name: statistics.median(dict(t)[name] for t in kinds["stages"])
-            for name, _ in kinds["stages"][0]
-        }
-        for name, seconds in per_stage.items():
-            print(f"    in-process {name:<10} {seconds:6.2f} s wall (median)")
-        dvc, separate, process = (median(kinds[k]) for k in ("dvc", "separate", "one"))
-        in_stages = sum(per_stage.values())
-        show("dvc repro -f", dvc)
-        show("separate processes", separate, "(each stage command, no DVC)")
-        show(
-            "one Python process",
-            process,
-            f"(stages {in_stages:.2f} s + interpreter and imports "
-            f"{process.seconds - in_stages:.2f} s)",
-        )
-        for kind, label in (("seconds", "wall"), ("cpu", "CPU")):
-            d, sep, one = (getattr(t, kind) for t in (dvc, separate, process))
-            print(
-                f"  ratio dvc / one process  {d / one:5.2f}x {label:<4}  "
-                f"(DVC itself {d - sep:+.2f} s, per-stage start-up {sep - one:+.2f} s; "
-                "target 2.0x)"
-            )
-
-        print(f"\n(b) lockstep --help, {args.help_runs} runs")
-        run(["lockstep", "--help"], project)
-        helps = [run(["lockstep", "--help"], project) for _ in range(args.help_runs)]
-        help_median = median(helps)
-        floor = median([run([sys.executable, "-c", "pass"], project) for _ in range(5)])
-        verdict = "met" if help_median.seconds < HELP_TARGET_SECONDS else "MISSED"
-        walls = [h.seconds for h in helps]
-        show(
-            "lockstep --help median",
-            help_median,
-            f"(min {min(walls):.3f}, max {max(walls):.3f}); "
-            f"target {HELP_TARGET_SECONDS} s: {verdict}",
-            digits=3,
-        )
-        show("python -c pass median", floor, digits=3)
-
-        print(f"\n(c) no-op dvc repro, median of {args.noop_runs} runs each, alternating")
-        trivial = Path(tmp) / "trivial"
-        trivial_pipeline(trivial, len(stages))
-        ours, theirs = noop_pair(project, trivial, args.noop_runs)
-        version = median([run(["dvc", "--version"], trivial) for _ in range(3)])
-        show(f"lockstep ({len(stages)} stages)", ours, digits=3)
-        show(f"trivial python ({len(stages)})", theirs, digits=3)
-        print(
-            f"  ratio                    {ours.seconds / theirs.seconds:7.2f}x wall "
-            f"{ours.cpu / theirs.cpu:7.2f}x CPU  (target 1.2x)"
-        )
-        show("dvc --version", version, "(DVC start-up alone)", digits=3)
-
-        print("\n(d) what every run parses")
-        print(f"  dvc.lock     {lines(project / 'dvc.lock'):5d} lines")
-        print(f"  params.yaml  {lines(project / 'params.yaml'):5d} lines")
-        from ruamel.yaml.main import CParser
-
-        parser = "C (ruamel.yaml.clib)" if CParser else "pure Python: pip install ruamel.yaml.clib"
-        print(f"  DVC's YAML parser: {parser}")
-        reads = params_reads(project, stages)
-        each = ", ".join(f"{name} {n}" for name, n in reads)
-        print(f"  params.yaml reads by the stage processes: {sum(n for _, n in reads)} ({each})")
+        full_pipeline(project, stages, args.runs)
+        help_time(project, args.help_runs)
+        noop_repro(project, Path(tmp) / "trivial", stages, args.noop_runs)
+        parsed(project, stages)
     print(f"\nload average at the end: {load()}")
     return 0
 

@@ -71,8 +71,8 @@ def bench_env() -> dict[str, str]:
 def load_source(params: dict) -> Any:
     """The configured source, read exactly as the ingest stage reads it."""
     from lockstep.config import read_section
-    from lockstep.contract.schema import DataConfig
-    from lockstep.stages.ingest import READERS
+    from lockstep.contract.dataconfig import DataConfig
+    from lockstep.stages.readers import READERS
 
     cfg = read_section(DataConfig, params)
     return READERS[cfg.source.kind](cfg.source)
@@ -208,7 +208,7 @@ def table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join([line, sep, *body])
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--sizes",
@@ -241,18 +241,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--family", help="model family for train/evaluate (conf/model/NAME.yaml)")
     parser.add_argument("--before", metavar="REV", help="also run train/evaluate with REV's code")
     parser.add_argument("--repeats", type=int, default=1, help="train/evaluate runs per code")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
-    params = yaml.safe_load(Path(args.params).read_text(encoding="utf-8"))
-    if args.family:
-        params["model"] = family_model(ROOT, args.family)
-    env = bench_env()
-    print(f"machine: {machine()}")
-    print(f"upsampling {params['data']['source']} to {', '.join(map(str, args.sizes))} rows")
+
+def run_sizes(
+    args: argparse.Namespace, params: dict, env: dict[str, str]
+) -> tuple[list[Measure], dict[int, list[Measure]]]:
+    """Upsample the source to each size and run the data stages (and train/evaluate) on it."""
     dask = args.engine == "dask"
-    if dask:
-        print(f"engine dask: {args.partition_rows} rows per part, in-process threads")
-
     measures: list[Measure] = []
     models: dict[int, list[Measure]] = {}
     with tempfile.TemporaryDirectory(prefix="lockstep-scaling-") as tmp:
@@ -282,7 +278,62 @@ def main(argv: list[str] | None = None) -> int:
                 measures += runs
                 models[rows] = runs
             shutil.rmtree(work)
+    return measures, models
 
+
+def print_targets(totals: dict[int, Measure]) -> None:
+    """The 1M-row targets: wall time of the data stages and peak RSS."""
+    print("targets:")
+    if TARGET_ROWS in totals:
+        t = totals[TARGET_ROWS]
+        print(
+            f"  ingest→featurize at 1M rows under {TARGET_SECONDS:.0f} s: {t.seconds:.1f} s wall "
+            f"({'holds' if t.seconds < TARGET_SECONDS else 'MISSED'}), {t.cpu:.1f} s CPU"
+        )
+        print(
+            f"  peak RSS at 1M rows under {TARGET_RSS_MB / 1024:.0f} GB: {t.rss_mb:.0f} MB "
+            f"({'holds' if t.rss_mb < TARGET_RSS_MB else 'MISSED'})"
+        )
+    else:
+        print("  1M-row targets not measured (add 1000000 to --sizes)")
+
+
+def print_growth(measures: list[Measure], totals: dict[int, Measure]) -> None:
+    """How time grows from one size to the next, per data stage: linear or worse."""
+    sizes = list(totals)
+    if len(sizes) > 1:
+        print(
+            f"  time growth {sizes[-2]}→{sizes[-1]} rows: exponent = slope of log time on log rows "
+            "(1.00 = linear)"
+        )
+    for stage in (*DATA_STAGES, "data total"):
+        rows_of = [m for m in [*measures, *totals.values()] if m.stage == stage]
+        wall = growth_exponent(sizes, [m.seconds for m in rows_of])
+        cpu = growth_exponent(sizes, [m.cpu for m in rows_of])
+        if wall is None or cpu is None:
+            continue
+        verdict = "linear or better" if max(wall, cpu) <= 1.05 else "WORSE than linear"
+        marginal = " → ".join(
+            f"{(b.seconds - a.seconds) / (b.rows - a.rows) * 100_000:.2f}"
+            for a, b in itertools.pairwise(rows_of)
+        )
+        print(
+            f"    {stage:<10} exponent {wall:5.2f} wall, {cpu:5.2f} CPU: {verdict}; "
+            f"added s per 100k added rows: {marginal}"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    params = yaml.safe_load(Path(args.params).read_text(encoding="utf-8"))
+    if args.family:
+        params["model"] = family_model(ROOT, args.family)
+    env = bench_env()
+    print(f"machine: {machine()}")
+    print(f"upsampling {params['data']['source']} to {', '.join(map(str, args.sizes))} rows")
+    if args.engine == "dask":
+        print(f"engine dask: {args.partition_rows} rows per part, in-process threads")
+    measures, models = run_sizes(args, params, env)
     totals = {rows: total(measures, rows) for rows in args.sizes}
     lines = [
         [
@@ -305,40 +356,9 @@ def main(argv: list[str] | None = None) -> int:
     skipped = [r for r in args.sizes if r > args.train_max_rows]
     if skipped:
         print(f"train/evaluate skipped at {', '.join(map(str, skipped))} rows (--train-max-rows)")
-    print("targets:")
-    if TARGET_ROWS in totals:
-        t = totals[TARGET_ROWS]
-        print(
-            f"  ingest→featurize at 1M rows under {TARGET_SECONDS:.0f} s: {t.seconds:.1f} s wall "
-            f"({'holds' if t.seconds < TARGET_SECONDS else 'MISSED'}), {t.cpu:.1f} s CPU"
-        )
-        print(
-            f"  peak RSS at 1M rows under {TARGET_RSS_MB / 1024:.0f} GB: {t.rss_mb:.0f} MB "
-            f"({'holds' if t.rss_mb < TARGET_RSS_MB else 'MISSED'})"
-        )
-    else:
-        print("  1M-row targets not measured (add 1000000 to --sizes)")
+    print_targets(totals)
+    print_growth(measures, totals)
     sizes = list(totals)
-    if len(sizes) > 1:
-        print(
-            f"  time growth {sizes[-2]}→{sizes[-1]} rows: exponent = slope of log time on log rows "
-            "(1.00 = linear)"
-        )
-    for stage in (*DATA_STAGES, "data total"):
-        rows_of = [m for m in [*measures, *totals.values()] if m.stage == stage]
-        wall = growth_exponent(sizes, [m.seconds for m in rows_of])
-        cpu = growth_exponent(sizes, [m.cpu for m in rows_of])
-        if wall is None or cpu is None:
-            continue
-        verdict = "linear or better" if max(wall, cpu) <= 1.05 else "WORSE than linear"
-        marginal = " → ".join(
-            f"{(b.seconds - a.seconds) / (b.rows - a.rows) * 100_000:.2f}"
-            for a, b in itertools.pairwise(rows_of)
-        )
-        print(
-            f"    {stage:<10} exponent {wall:5.2f} wall, {cpu:5.2f} CPU: {verdict}; "
-            f"added s per 100k added rows: {marginal}"
-        )
     largest = totals[sizes[-1]]
     print(
         f"largest size run: {largest.rows} rows ({args.engine} engine), data stages "

@@ -42,7 +42,7 @@ def fit_model(folder: Path) -> tuple[Path, Any, list[dict]]:
     import yaml
 
     from lockstep.config import read_section
-    from lockstep.contract.schema import DataConfig
+    from lockstep.contract.dataconfig import DataConfig
     from lockstep.models import dumps_model, loads_model, make_estimator, make_pipeline
 
     if (ROOT / "data/split/train.parquet").exists():
@@ -100,9 +100,10 @@ def in_process_lockstep(
     import yaml
 
     from lockstep.config import read_section
+    from lockstep.contract.dataconfig import DataConfig
     from lockstep.contract.pseudonym import pseudonym_key
     from lockstep.contract.records import check_records
-    from lockstep.contract.schema import DataConfig, build_schema
+    from lockstep.contract.schema import build_schema
     from lockstep.serve.scoring import Scorer
 
     data = read_section(DataConfig, yaml.safe_load(params.read_text()))

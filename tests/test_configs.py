@@ -14,7 +14,8 @@ import yaml
 
 from lockstep.compose import compose
 from lockstep.config import read_section
-from lockstep.contract.schema import DataConfig, build_schema
+from lockstep.contract.dataconfig import DataConfig
+from lockstep.contract.schema import build_schema
 from lockstep.features import FeaturizeParams, check_specs
 from lockstep.models import FAMILIES, make_estimator, make_pipeline, native_categorical, threshold
 from lockstep.monitor.drift import DriftParams

@@ -14,6 +14,7 @@ from lockstep.features import DerivedFeatures, check_specs, derive, derived_colu
 BUCKET = {"name": "band", "kind": "bucket", "column": "t", "edges": [0, 6, 12]}
 RATIO = {"name": "per", "kind": "ratio", "numerator": "n", "denominator": "d"}
 COUNT = {"name": "yes", "kind": "count_equal", "columns": ["a", "b"], "value": "Yes"}
+LOG = {"name": "log_n", "kind": "log1p", "column": "n"}
 SPECS = [BUCKET, RATIO, COUNT]
 
 
@@ -51,6 +52,16 @@ def test_count_equal_counts_matching_columns_and_ignores_nulls():
     assert out["yes"].tolist() == [2, 1, 1, 2, 1, 0, 1]
 
 
+def test_log1p_takes_the_log_of_one_plus_the_value_and_nulls_what_has_none():
+    frame = pd.DataFrame({"n": [0.0, math.e - 1, 9.0, -0.5, -1.0, -3.0, None], "s": ["x"] * 7})
+    out = derive(frame, [LOG, {"name": "log_s", "kind": "log1p", "column": "s"}])
+    assert out["log_n"].dtype == "float64"
+    expected = [0.0, 1.0, math.log(10.0), math.log(0.5), None, None, None]
+    assert as_list(out["log_n"]) == pytest.approx(expected)
+    assert out["log_s"].isna().all()  # not a number: null, as for ratio
+    assert derived_columns([LOG]) == (["log_n"], [])
+
+
 def test_later_spec_may_use_an_earlier_output():
     chained = [COUNT, {"name": "r", "kind": "ratio", "numerator": "yes", "denominator": "d"}]
     out = derive(tiny(), chained)
@@ -71,7 +82,7 @@ def test_derive_rejects_an_unknown_kind():
 
 
 def test_check_specs_accepts_the_specs_and_chained_names():
-    check_specs(SPECS, list(tiny().columns))
+    check_specs([*SPECS, LOG, {**LOG, "name": "log_per", "column": "per"}], list(tiny().columns))
     check_specs([COUNT, {**RATIO, "numerator": "yes"}], list(tiny().columns))
 
 
@@ -87,6 +98,9 @@ def test_check_specs_accepts_the_specs_and_chained_names():
         ({**BUCKET, "edges": [0, 6, 6, 12]}, r"edges must be strictly increasing"),
         ({**BUCKET, "bins": 3}, r"\(band\): kind 'bucket' takes .*unknown 'bins'"),
         ({"name": "r", "kind": "ratio", "numerator": "n"}, r"missing 'denominator'"),
+        ({**LOG, "column": "nn"}, r"\(log_n\): column 'nn' is not in the data"),
+        ({"name": "log_n", "kind": "log1p"}, r"\(log_n\): kind 'log1p' takes .*missing 'column'"),
+        ({**LOG, "offset": 1}, r"kind 'log1p' takes column, kind, name; unknown 'offset'"),
     ],
 )
 def test_check_specs_rejects_malformed_specs(spec, message):

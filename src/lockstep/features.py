@@ -5,6 +5,8 @@ Each spec in ``featurize.derived`` is a mapping with a ``name`` and a ``kind``:
 - ``bucket``: ``column`` cut at ``edges`` into labelled bands (categorical; outside the edges: null)
 - ``ratio``: ``numerator`` / ``denominator`` (numeric; division by zero gives null)
 - ``count_equal``: how many of ``columns`` equal ``value`` (numeric)
+- ``log1p``: the natural log of 1 + ``column`` (numeric; a value at or below -1 gives null), for a
+  skewed count or amount whose effect flattens out (linear models see it as one more column)
 
 Specs run in order, so a later spec may use an earlier one's output. ``DerivedFeatures`` wraps
 ``derive`` as a scikit-learn transformer so the saved model scores validated raw rows; scikit-learn
@@ -31,6 +33,7 @@ KINDS = {
     "bucket": ("column", "edges"),
     "ratio": ("numerator", "denominator"),
     "count_equal": ("columns", "value"),
+    "log1p": ("column",),
 }
 CATEGORICAL_KINDS = {"bucket"}
 _DEFINING = Lock()
@@ -117,10 +120,16 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     return out
 
 
+def _log1p(values: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.log1p(np.where(values > -1, values, np.nan))
+    return out
+
+
 def derive_columns(columns: Mapping[str, Any], specs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The derived columns, in spec order, from input columns (Series or 1-d arrays).
 
-    bucket gives an object array of labels, ratio float64 and count_equal int64; nan marks a
+    bucket gives an object array of labels, ratio and log1p float64, count_equal int64; nan marks a
     missing value. Training (``derive``) and serving both call this, so they compute the same thing.
     """
     known = dict(columns)
@@ -134,6 +143,8 @@ def derive_columns(columns: Mapping[str, Any], specs: Sequence[dict[str, Any]]) 
         elif kind == "count_equal":
             hits = [_objects(known[c]) == spec["value"] for c in spec["columns"]]
             value = np.sum(hits, axis=0, dtype="int64")
+        elif kind == "log1p":
+            value = _log1p(_numbers(known[spec["column"]]))
         else:
             raise LockstepError(f"derived feature {spec.get('name')!r}: unknown kind {kind!r}")
         known[spec["name"]] = out[spec["name"]] = value

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from lockstep.contract.csvshape import HEADER_LIMIT, check_csv_shape
-from lockstep.contract.schema import SourceSpec
+from lockstep.contract.dataconfig import SourceSpec
 from lockstep.errors import LockstepError
 
 

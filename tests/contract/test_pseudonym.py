@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from lockstep.contract.dataconfig import PseudonymSpec
 from lockstep.contract.pseudonym import pseudonym_key, pseudonymize, pseudonymize_values
-from lockstep.contract.schema import PseudonymSpec
 from lockstep.errors import LockstepError
 
 KEY_ENV = "LOCKSTEP_TEST_PSEUDONYM_KEY"

@@ -1,4 +1,4 @@
-"""lockstep.contract.schema: the data contract as config, and the pandera schema from it."""
+"""lockstep.contract.schema: the pandera schema built from the contract, and its failures."""
 
 from __future__ import annotations
 
@@ -6,16 +6,10 @@ import pandas as pd
 import pandera.errors
 import pytest
 
-from lockstep.contract.schema import (
-    build_schema,
-    split_extra_columns,
-    summarize_failures,
-    validate_frame,
-)
+from lockstep.contract.columns import split_extra_columns
+from lockstep.contract.schema import build_schema, summarize_failures, validate_frame
 from lockstep.contract.text import LIMIT
-from lockstep.errors import LockstepError
-from lockstep.models import make_estimator, make_pipeline
-from tests.helpers.tiny import DERIVED, data_config, data_dict, raw_frame
+from tests.helpers.tiny import data_config, data_dict, raw_frame
 
 ID = "customer_id"
 
@@ -190,39 +184,6 @@ def test_summarize_failures_falls_back_to_row_numbers_without_an_id_column():
     assert row["example_values"] == "'a'"
 
 
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        ({"source": {"kind": "ftp"}}, r"source\.kind: 'ftp' is not one of"),
-        ({"extra_columns": "keep"}, r"extra_columns must be 'fail' or 'drop'"),
-        ({"target": "label"}, r"data\.target: column 'label' is not listed"),
-        ({"id_column": "uid"}, r"data\.id_column: column 'uid' is not listed"),
-    ],
-)
-def test_data_config_rejects_bad_roles_and_policies(change, message):
-    with pytest.raises(LockstepError, match=message):
-        data_config(**change)
-
-
-def test_data_config_rejects_an_unknown_dtype_and_names_the_column():
-    columns = {**data_dict()["columns"], "tenure": {"dtype": "integer"}}
-    with pytest.raises(LockstepError, match=r"columns\.tenure\.dtype: 'integer'"):
-        data_config(columns=columns)
-
-
-def test_feature_columns_skip_target_id_and_excluded():
-    cfg = data_config(exclude_features=["tech_support"])
-    assert cfg.feature_columns() == [
-        "tenure",
-        "monthly_charges",
-        "total_charges",
-        "contract",
-        "online_security",
-    ]
-    assert cfg.numeric_columns() == ["tenure", "monthly_charges", "total_charges"]
-    assert cfg.categorical_columns() == ["contract", "online_security"]
-
-
 def test_bool_column_reads_yes_no_text_and_rejects_other_text():
     cfg = data_config(columns={**data_dict()["columns"], "flag": {"dtype": "bool"}})
     frame = raw_frame(4).assign(flag=["yes", "No", "TRUE", "0"])
@@ -233,14 +194,6 @@ def test_bool_column_reads_yes_no_text_and_rejects_other_text():
     assert row["check"].startswith("coerce_dtype")  # one row per bad value, not echoed checks
     assert row["failing"] == 2
     assert row["example_rows"] == "2, 4"
-
-
-def test_exclude_features_and_slice_columns_must_name_known_columns():
-    with pytest.raises(LockstepError, match=r"data.exclude_features: 'nope'"):
-        data_config(exclude_features=["nope"])
-    with pytest.raises(LockstepError, match=r"data.slice_columns: 'nope'"):
-        data_config(slice_columns=["nope"])
-    assert data_config(slice_columns=["contract", "tenure_band"]).slice_columns
 
 
 @pytest.mark.parametrize("value", [float("inf"), float("-inf"), "inf", "-Infinity"])
@@ -292,23 +245,3 @@ def test_id_column_is_optional_and_row_numbers_stand_in():
     frame.loc[4, "tenure"] = 999
     (row,) = summary(frame, cfg)
     assert (row["example_rows"], row["example_ids"]) == ("5", "-")
-
-
-def test_sensitive_columns_must_be_declared_feature_columns():
-    assert data_config(sensitive_columns=["contract"]).sensitive_columns == ("contract",)
-    for bad in ("region", "churn", "customer_id"):
-        with pytest.raises(LockstepError, match=f"sensitive_columns: '{bad}'"):
-            data_config(sensitive_columns=[bad])
-    assert data_config().sensitive_columns == ()  # nothing is sensitive unless declared
-
-
-def test_excluding_sensitive_columns_drops_them_and_what_is_derived_from_them():
-    kept = data_config(sensitive_columns=["tenure"])
-    dropped = data_config(sensitive_columns=["tenure"], sensitive_as_features=False)
-    assert "tenure" in kept.feature_columns() and "tenure" not in dropped.feature_columns()
-    assert dropped.excluded_features() == {"tenure"}
-    # tenure_band and charges_per_month are computed from tenure, so they carry it in: dropped too
-    model = make_estimator({"family": "logistic_regression"}, 0)
-    columns = [c for _, _, cs in make_pipeline(dropped, DERIVED, model)[1].transformers for c in cs]
-    assert not {"tenure", "tenure_band", "charges_per_month"} & set(columns)
-    assert "addon_count" in columns

@@ -86,8 +86,8 @@ def production_window(
     import yaml
 
     from lockstep.config import build
+    from lockstep.contract.dataconfig import DataConfig
     from lockstep.contract.pseudonym import pseudonym_key
-    from lockstep.contract.schema import DataConfig
     from lockstep.models import load_model, threshold
     from lockstep.monitor.concept import relabel_segment
 

@@ -10,7 +10,7 @@ import pandas as pd
 import yaml
 
 from lockstep.config import build
-from lockstep.contract.schema import DataConfig
+from lockstep.contract.dataconfig import DataConfig
 
 DERIVED = [
     {"name": "tenure_band", "kind": "bucket", "column": "tenure", "edges": [0, 12, 36, 120]},

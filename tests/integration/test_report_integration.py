@@ -8,7 +8,7 @@ import pytest
 
 from lockstep.metric_rules import verdict
 from lockstep.review.diffs import fmt_change, fmt_value
-from lockstep.review.report import VERDICTS
+from lockstep.review.sections import VERDICTS
 from tests.conftest import BASELINE_THRESHOLD, commit_all, run
 
 pytestmark = pytest.mark.slow

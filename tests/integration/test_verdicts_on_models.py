@@ -14,7 +14,7 @@ import yaml
 
 from lockstep.compose import compose
 from lockstep.config import build
-from lockstep.contract.schema import DataConfig
+from lockstep.contract.dataconfig import DataConfig
 from lockstep.metric_rules import directions
 from lockstep.models import make_estimator, make_pipeline
 from lockstep.review import gate, gate_modes

@@ -66,6 +66,26 @@ def test_nullable_int_and_bool_columns_score_as_in_the_pipeline():
     np.testing.assert_array_equal(scorer.positive_proba(batch), expected)
 
 
+def test_a_log1p_feature_scores_as_in_the_pipeline():
+    data = build(DataConfig, data_dict(), "data")
+    derived = [
+        *DERIVED,
+        {"name": "log_tenure", "kind": "log1p", "column": "tenure"},
+        {"name": "log_total", "kind": "log1p", "column": "total_charges"},  # has nulls
+    ]
+    valid = build_schema(data).validate(raw_frame())
+    X, y = valid.drop(columns=[data.target]), valid[data.target] == "Yes"
+    estimator = make_estimator({"family": "logistic_regression", "max_iter": 500}, 0)
+    model = loads_model(dumps_model(make_pipeline(data, derived, estimator).fit(X, y)))
+    assert {"log_tenure", "log_total"} <= set(model["preprocess"].transformers_[0][2])
+    scorer = Scorer(model)
+    expected = model.predict_proba(X)[:, 1]
+    batch = batch_of(valid, data)
+    for _ in range(2):  # the checked first batch, then the array path alone
+        np.testing.assert_array_equal(scorer.positive_proba(batch), expected)
+        assert scorer.plan is not None
+
+
 def test_a_pipeline_of_another_shape_is_scored_by_the_pipeline_itself():
     _, X = fit("logistic_regression")
     numeric = X[["tenure", "monthly_charges"]]

@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from lockstep.contract.schema import DaskSpec
+from lockstep.contract.dataconfig import DaskSpec
 from lockstep.errors import LockstepError
 from lockstep.stages.dask_ingest import chunks
 from lockstep.stages.ingest import content_hash

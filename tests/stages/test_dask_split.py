@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lockstep.contract.schema import DaskSpec
+from lockstep.contract.dataconfig import DaskSpec
 from lockstep.errors import LockstepError
 from lockstep.stages.dask_split import split_parts
 from lockstep.stages.split import SplitParams, check_split

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lockstep.contract.schema import DaskSpec
+from lockstep.contract.dataconfig import DaskSpec
 from lockstep.errors import LockstepError
 from lockstep.io import write_parquet
 from lockstep.stages.parts import dask_spec, part_files, publishing, write_part

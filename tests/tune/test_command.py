@@ -31,6 +31,7 @@ def tune(project: Path, *args: str):
         "logistic_regression",
         "data=tiny",
         "tune.cv_folds=2",
+        "tune.cv_repeats=1",  # one split: the best trial's figure is then train's CV figure
         "tune.metric=neg_log_loss",  # on 20 rows, ROC AUC is often 1.0 whatever the params
         "--trials",
         "4",
@@ -74,6 +75,23 @@ def test_tune_writes_a_config_that_train_scores_as_tuning_did(tiny_project):
     # every param of the committed space, whatever it holds
     assert {row["param"] for row in importance} == set(report["settings"]["space"])
     assert sum(row["importance"] for row in importance) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_the_tuned_config_header_names_the_repeated_folds():
+    from optuna.distributions import FloatDistribution
+    from optuna.trial import create_trial
+
+    from lockstep.tune.results import tuned_config
+
+    space = {"C": FloatDistribution(0.1, 1)}
+    best = create_trial(params={"C": 0.5}, distributions=space, value=0.8)
+    settings = {"n_trials": 9, "seed": 4, "cv_folds": 5, "metric": "roc_auc"}
+    base = {"family": "logistic_regression", "C": 1.0}
+    once = tuned_config(base, best, "logistic_regression", {**settings, "cv_repeats": 1})
+    thrice = tuned_config(base, best, "logistic_regression", {**settings, "cv_repeats": 3})
+    assert "# 5-fold CV roc_auc 0.8000 on the training" in once
+    assert "# 5-fold CV x 3 repeats roc_auc 0.8000 on the training" in thrice
+    assert yaml.safe_load(thrice) == {"family": "logistic_regression", "C": 0.5}
 
 
 def test_a_fresh_rerun_gives_byte_identical_outputs_and_never_reads_the_test_split(tiny_project):

@@ -151,6 +151,42 @@ def test_local_executor_scores_real_folds_in_order(tmp_path):
         assert trial.value == pytest.approx(sum(expected) / 2)
 
 
+def test_repeated_folds_start_with_the_train_stage_split_and_reshuffle_after(tmp_path):
+    from lockstep.models import cv_folds
+
+    cv = tiny_cv(repeats=3)
+    assert len(cv.folds) == 6
+    for repeat in range(3):
+        expected = list(cv_folds(2, 3 + repeat).split(cv.X, cv.y))
+        for fold, (train, test) in enumerate(expected):
+            got_train, got_test = cv.folds[repeat * 2 + fold]
+            assert (got_train.tolist(), got_test.tolist()) == (train.tolist(), test.tolist())
+    assert sorted(cv.folds[0][1].tolist()) != sorted(cv.folds[2][1].tolist())
+    study = run(tmp_path / "a.journal", LocalExecutor(cv), n_trials=1, cv_folds=2, cv_repeats=3)
+    for trial in finished(study):
+        model = {**BASE, **trial.params}
+        expected = [score_fold(cv, model, fold) for fold in range(6)]
+        assert trial.user_attrs["fold_scores"] == expected
+        assert trial.value == pytest.approx(sum(expected) / 6)
+
+
+def test_repeated_folds_are_pruned_fold_by_fold_too(tmp_path):
+    study = run(
+        tmp_path / "a.journal",
+        Scripted(peak),
+        n_trials=20,
+        cv_folds=2,
+        cv_repeats=3,
+        prune_after_trials=3,
+        prune_after_folds=1,
+    )
+    complete = [t for t in finished(study) if t.state == TrialState.COMPLETE]
+    pruned = [t for t in finished(study) if t.state == TrialState.PRUNED]
+    assert pruned and complete
+    assert all(len(t.user_attrs["fold_scores"]) == 6 for t in complete)
+    assert all(2 <= len(t.user_attrs["fold_scores"]) < 6 for t in pruned)
+
+
 def test_local_executor_reports_an_estimator_error():
     executor = LocalExecutor(tiny_cv())
     executor.submit(7, {**BASE, "C": -1.0}, 0)

@@ -83,6 +83,8 @@ def test_an_unknown_metric_fails_naming_it():
     [
         ({"n_trials": 0}, "tune.n_trials must be at least 1"),
         ({"cv_folds": 1}, "tune.cv_folds must be at least 2"),
+        ({"cv_repeats": 0}, r"tune.cv_repeats must be at least 1, got 0"),
+        ({"cv_repeats": 1.5}, r"tune.cv_repeats must be int, got 1.5"),
         ({"startup_trials": -1}, "tune.startup_trials must be 0 or more"),
     ],
 )

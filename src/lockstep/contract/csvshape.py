@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 
 from ..errors import LockstepError
-from .schema import SourceSpec
+from .dataconfig import SourceSpec
 
 HEADER_LIMIT = 2**20  # characters: 10,000 column names of 100 characters
 

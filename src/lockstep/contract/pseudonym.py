@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import LockstepError
-from .schema import DataConfig, PseudonymSpec
+from .dataconfig import DataConfig, PseudonymSpec
 
 PUBLIC_SOURCE_KINDS = ("package",)  # datasets bundled in installed packages: public already
 

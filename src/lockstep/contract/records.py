@@ -2,24 +2,24 @@
 
 ``check_records`` returns a ``Batch`` or a list of errors, each naming the record (by index),
 the field and the problem. Records whose values already have their column's type and pass its
-checks (the usual case) are taken as they are; anything else goes through the pandera schema
-from ``build_schema``, which coerces what it can ("12" for an int column) and reports the rest.
+checks (the usual case, lockstep.contract.values) are taken as they are; anything else goes
+through the pandera schema from ``build_schema``, which coerces what it can ("12" for an int
+column) and reports the rest.
 Either way the batch holds one plain value list per column, so scoring, the prediction log and
 the response see the same values whichever path a request took.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from .text import cut, cut_repr
+from .text import cut_repr
+from .values import plain, printable, value_problem
 
-SCALARS = (str, int, float, bool, type(None))
 # A bad request gets a bounded answer: at most this many errors per record and per response, and
 # each echoed name or value cut to ``text.LIMIT`` characters (a record with a million unknown
 # keys, or an 8 MB value, must not become a response of the same size).
@@ -117,9 +117,9 @@ def _record_errors(i: int, record: dict, data: Any, expected: list[str]) -> list
     missing = [n for n in expected if n not in record]
     found = [{"record": i, "field": n, "message": "field required"} for n in missing]
     for name, value in record.items():
-        problem = _value_problem(name, value, data)
+        problem = value_problem(name, value, data)
         if problem:
-            found.append({"record": i, "field": _printable(name), "message": problem})
+            found.append({"record": i, "field": printable(name), "message": problem})
         if len(found) > MAX_ERRORS_PER_RECORD:
             more = {"record": i, "field": None, "message": "more problems in this record not shown"}
             return [*found[:MAX_ERRORS_PER_RECORD], more]
@@ -133,74 +133,6 @@ def _capped(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [*errors[:MAX_ERRORS], more]
 
 
-def _value_problem(name: str, value: Any, data: Any) -> str | None:
-    """What is wrong with one field before any type is read, or None."""
-    spec = data.columns.get(name)
-    if not _unicode(name):
-        return "field name is not valid Unicode text"
-    if spec is None:
-        return "not in the data contract" if data.extra_columns == "fail" else None
-    if not isinstance(value, SCALARS):
-        return "must be a scalar"
-    if spec.dtype == "str" and isinstance(value, bool):  # would be read as the text "False"
-        return f"must be text, not {str(value).lower()}"
-    if isinstance(value, str) and not _unicode(value):
-        return "is not valid Unicode text"
-    if spec.dtype in ("int", "float"):
-        if isinstance(value, bool):
-            return f"must be a number, not {str(value).lower()}"
-        if isinstance(value, float) and not math.isfinite(value):
-            return "must be a finite number"
-        if isinstance(value, int) and spec.dtype == "int" and not _int64(value):
-            return "is out of range for a 64-bit integer"
-        if isinstance(value, int) and not _fits_float(value):
-            return "is too large for a float"
-    return None
-
-
-def _int64(value: int) -> bool:
-    return -(2**63) <= value < 2**63
-
-
-def _fits_float(value: int) -> bool:
-    try:
-        float(value)
-    except OverflowError:
-        return False
-    return True
-
-
-def _unicode(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate, which JSON can carry as \ud800
-        return False
-    return True
-
-
-def _printable(name: str) -> str:
-    name = cut(name)
-    return name if _unicode(name) else name.encode("utf-8", "backslashreplace").decode()
-
-
-def _plain(value: Any, spec: Any) -> bool:
-    """True when ``value`` already has the column's type and passes its checks as it is."""
-    if value is None:
-        return spec.nullable
-    kind = spec.dtype
-    if kind == "bool":
-        ok = isinstance(value, bool)
-    elif isinstance(value, bool) or kind == "str":
-        ok = kind == "str" and isinstance(value, str)
-    elif isinstance(value, int):
-        ok = _int64(value)
-    else:
-        ok = kind == "float" and isinstance(value, float) and math.isfinite(value)
-    if not ok or (spec.allowed is not None and value not in spec.allowed):
-        return False
-    return (spec.min is None or value >= spec.min) and (spec.max is None or value <= spec.max)
-
-
 def _plain_values(records: list[dict], data: Any, expected: list[str]) -> dict | None:
     """The value lists when every value is plainly valid and unique where it must be; else None."""
     specs = data.columns
@@ -208,7 +140,7 @@ def _plain_values(records: list[dict], data: Any, expected: list[str]) -> dict |
     for name in expected:
         column = [r[name] for r in records]
         spec = specs[name]
-        if not all(_plain(v, spec) for v in column):
+        if not all(plain(v, spec) for v in column):
             return None
         if (spec.unique or name == data.id_column) and len(set(column)) != len(column):
             return None

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ..config import build, load_params, section
-from ..contract.schema import DataConfig
+from ..contract.dataconfig import DataConfig
 from ..errors import LockstepError
 from ..io import write_json
 from ..options import params_option

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import load_params, read_section
-from ..contract.schema import BOOL_TEXT, DataConfig
+from ..contract.dataconfig import BOOL_TEXT, DataConfig
 from ..errors import LockstepError
 from ..io import write_json
 from ..options import params_option

@@ -17,7 +17,8 @@ from typing import Any
 import click
 import pandas as pd
 
-from ..contract.schema import DataConfig, build_schema
+from ..contract.dataconfig import DataConfig
+from ..contract.schema import build_schema
 from ..errors import LockstepError
 from ..io import write_parquet
 from ..options import params_option

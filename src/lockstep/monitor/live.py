@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..contract.schema import DataConfig
+from ..contract.dataconfig import DataConfig
 from ..errors import LockstepError
 from . import ab, concept, performance
 from .config import MonitorParams

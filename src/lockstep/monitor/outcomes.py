@@ -20,8 +20,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..contract.dataconfig import DataConfig
 from ..contract.pseudonym import pseudonym_key, pseudonymize_values
-from ..contract.schema import DataConfig
 from ..errors import LockstepError
 from ..io import write_parquet
 from .config import MonitorParams

@@ -20,7 +20,7 @@ from typing import Any
 import click
 import pandas as pd
 
-from ..contract.schema import DataConfig
+from ..contract.dataconfig import DataConfig
 from ..options import params_option
 from ..paths import MODEL_FILE, SPLIT_DIR, TRAIN_SPLIT
 from ..review.verdicts import Review, headline_counts, verdict_table

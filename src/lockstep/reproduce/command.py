@@ -175,6 +175,20 @@ def run_pipeline(
             )
 
 
+def locked(repo: Any, rev: str) -> tuple[str, dict[str, Any], Any]:
+    """REV's commit, the stages its dvc.lock records, and its ``data.target``."""
+    from ..gitrepo import read_at, yaml_at
+    from .verify import load_lock
+
+    sha = resolve_rev(repo, rev)
+    lock_text = read_at(repo, sha, "dvc.lock")
+    if lock_text is None:
+        raise LockstepError(f"{rev} ({sha[:12]}) has no dvc.lock: nothing to verify")
+    stages = load_lock(lock_text.decode("utf-8"))
+    target = ((yaml_at(repo, sha, "params.yaml") or {}).get("data") or {}).get("target")
+    return sha, stages, target
+
+
 @click.command("reproduce")
 @click.argument("rev")
 @click.option("--keep", is_flag=True, help="Keep the worktree afterwards (its path is printed).")
@@ -201,20 +215,15 @@ def command(
     different (with --exact: when all are identical); otherwise names the first stage whose
     outputs differ. --attest stores an in-toto record on REV under refs/notes/lockstep.
     """
-    from ..gitrepo import open_repo, read_at, yaml_at
+    from ..gitrepo import open_repo, read_at
     from .attest import output_entries, record
     from .envlock import LOCK_PATH, check_env
-    from .verify import cache_lookup, compare, judge, load_lock, model_rows, table
+    from .verify import cache_lookup, compare, judge, model_rows, table
 
     repo = open_repo(".")
     root = Path(repo.working_tree_dir)
-    sha = resolve_rev(repo, rev)
-    lock_text = read_at(repo, sha, "dvc.lock")
-    if lock_text is None:
-        raise LockstepError(f"{rev} ({sha[:12]}) has no dvc.lock: nothing to verify")
-    stages = load_lock(lock_text.decode("utf-8"))
+    sha, stages, target = locked(repo, rev)
     tol = tolerances(root)
-    target = ((yaml_at(repo, sha, "params.yaml") or {}).get("data") or {}).get("target")
     click.echo(f"reproducing {rev} ({sha[:12]}) in a temporary worktree", err=True)
     env_lock = read_at(repo, sha, LOCK_PATH)
     if not (use_venv or checkout_only):

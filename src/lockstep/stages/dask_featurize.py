@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..contract.schema import DaskSpec
+from ..contract.dataconfig import DaskSpec
 from ..features import check_specs, derive
 from . import parts
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import pandas as pd
 
+from ..contract.columns import rename_columns
+from ..contract.dataconfig import DataConfig, SourceSpec
 from ..contract.pseudonym import pseudonym_key, pseudonymize
-from ..contract.schema import DataConfig, SourceSpec
-from ..contract.text import cut
 from ..errors import LockstepError
 from . import parts
 
@@ -106,14 +106,7 @@ def ingest_parts(
             f"data.feedback ({cfg.feedback}) is not merged by data.engine dask yet: append the "
             "feedback rows to the source, or use data.engine pandas"
         )
-    frame = source_frame(cfg, read_whole)
-    missing = [c for c in cfg.rename if c not in frame.columns]
-    if missing:
-        raise LockstepError(
-            f"data.rename: the source has no column '{cut(missing[0])}' (it has: "
-            f"{cut(', '.join(map(str, frame.columns)), 400)})"
-        )
-    frame = frame.rename(columns=dict(cfg.rename))
+    frame = rename_columns(source_frame(cfg, read_whole), cfg.rename)
     if cfg.pseudonymize.columns:
         key = pseudonym_key(cfg.pseudonymize)
         frame = frame.map_partitions(pseudonymize, cfg.pseudonymize.columns, key)

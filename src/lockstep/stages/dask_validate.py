@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 import pandera.errors
 
-from ..contract.schema import DataConfig, build_schema, split_extra_columns, summarize_failures
+from ..contract.columns import split_extra_columns
+from ..contract.dataconfig import DataConfig
+from ..contract.schema import build_schema, summarize_failures
 from ..contract.text import cut, cut_repr
 from . import parts
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..cluster import client
 from ..config import build
-from ..contract.schema import ENGINES, DaskSpec
+from ..contract.dataconfig import ENGINES, DaskSpec
 from ..errors import LockstepError
 from ..io import TMP_MARK, read_parquet, write_parquet
 

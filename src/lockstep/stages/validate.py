@@ -19,7 +19,9 @@ import pandera.errors
 from tabulate import tabulate
 
 from ..config import build, load_params, read_section, section
-from ..contract.schema import DataConfig, split_extra_columns, summarize_failures, validate_frame
+from ..contract.columns import split_extra_columns
+from ..contract.dataconfig import DataConfig
+from ..contract.schema import summarize_failures, validate_frame
 from ..contract.text import cut, cut_repr
 from ..errors import LockstepError
 from ..io import read_parquet, write_json, write_parquet

@@ -146,7 +146,9 @@ def prepare(family: str, overrides: tuple[str, ...], opts: dict[str, Any]) -> tu
     data = build(DataConfig, cfg["data"], "data")
     derived = list(build(FeaturizeParams, cfg["featurize"], "featurize").derived)
     frame = read_parquet(opts["input_path"])
-    cv = cv_data(frame, data, derived, params.cv_folds, params.seed, params.metric)
+    cv = cv_data(
+        frame, data, derived, params.cv_folds, params.seed, params.metric, params.cv_repeats
+    )
     settings = {
         **{k: v for k, v in cfg["tune"].items() if k != "n_trials"},
         "n_trials": params.n_trials,

@@ -4,7 +4,9 @@
 roles and derived features, the seed and the metric). It is built once and, on a Dask cluster,
 scattered to the workers once; a task then carries only a trial's model params and a fold number.
 The pipeline and folds are the train stage's own (lockstep.models), so a trial's mean fold score
-is the CV figure `lockstep train` reports for the same params. A fold runs on one thread
+is the CV figure `lockstep train` reports for the same params. With ``repeats`` above 1 the
+k-fold split is repeated, repeat r shuffled with seed + r (repeat 0 is train's split), so a
+trial's mean has less fold noise for the search to chase. A fold runs on one thread
 wherever it runs, so its score does not depend on the machine's core count.
 """
 
@@ -38,10 +40,12 @@ def cv_data(
     folds: int,
     seed: int,
     metric: str,
+    repeats: int = 1,
 ) -> CVData:
-    """The training rows split into ``folds`` stratified folds, as the train stage splits them."""
+    """The training rows split into ``folds`` stratified folds, as the train stage splits them,
+    ``repeats`` times (fold f of repeat r is number r * folds + f)."""
     X, y = frame.drop(columns=[data.target]), labels(frame, data)
-    splits = tuple(cv_folds(folds, seed).split(X, y))
+    splits = tuple(s for r in range(repeats) for s in cv_folds(folds, seed + r).split(X, y))
     return CVData(X, y, splits, data, tuple(derived), seed, metric)
 
 

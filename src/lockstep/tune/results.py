@@ -89,10 +89,12 @@ def report(trials: list[FrozenTrial], settings: dict[str, Any], family: str) -> 
 def tuned_config(base: dict[str, Any], best: FrozenTrial, family: str, settings: dict) -> str:
     """The family's model config with the best params, under a header saying where it came from."""
     model = {**base, **best.params}
+    repeats = settings.get("cv_repeats", 1)
+    cv = f"{settings['cv_folds']}-fold CV" + (f" x {repeats} repeats" if repeats > 1 else "")
     header = (
         f"# Written by `lockstep tune {family}`: the best of {settings['n_trials']} trials "
         f"(seed {settings['seed']}), trial {best.number},\n"
-        f"# {settings['cv_folds']}-fold CV {settings['metric']} {best.value:.4f} on the training "
+        f"# {cv} {settings['metric']} {best.value:.4f} on the training "
         "split (reports/tuning.json).\n"
         f"# Review it, then `dvc exp run -S model={family}_tuned`; commit it if the test set "
         "agrees.\n"

@@ -151,7 +151,7 @@ class Search:
         run.scores.append(score)
         mean = sum(run.scores) / len(run.scores)
         run.trial.report(mean, step=len(run.scores) - 1)
-        if len(run.scores) == self.params.cv_folds:
+        if len(run.scores) == self.params.cv_folds * self.params.cv_repeats:
             self._finish(run, TrialState.COMPLETE, value=mean)
         elif run.trial.should_prune():
             self._finish(run, TrialState.PRUNED)

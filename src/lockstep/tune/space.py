@@ -31,6 +31,7 @@ class TuneParams:
     n_trials: int = 60
     metric: str = "roc_auc"
     cv_folds: int = 5
+    cv_repeats: int = 1  # repeated k-fold: repeat r shuffles with seed + r (repeat 0 is train's)
     seed: int = 0
     startup_trials: int = 10
     prune_after_trials: int = 5
@@ -42,6 +43,8 @@ class TuneParams:
             raise LockstepError(f"tune.n_trials must be at least 1, got {self.n_trials}")
         if self.cv_folds < 2:
             raise LockstepError(f"tune.cv_folds must be at least 2, got {self.cv_folds}")
+        if self.cv_repeats < 1:
+            raise LockstepError(f"tune.cv_repeats must be at least 1, got {self.cv_repeats}")
         if not self.space:
             raise LockstepError("tune.space is empty: name at least one estimator parameter")
         for name in ("startup_trials", "prune_after_trials", "prune_after_folds"):
