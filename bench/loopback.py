@@ -1,9 +1,10 @@
 """The loopback side of the serve benchmarks: start `lockstep serve`, send it load, read it.
 
 ``start_server`` runs a real `lockstep serve --model` process on a free 127.0.0.1 port and waits
-until it is ready; ``paced`` sends requests over keep-alive connections with an asyncio client
-(uvloop when installed), at a total rate or unpaced; ``batch_sizes`` reads the mean requests per
-scored batch from the server's /metrics. Nothing here leaves 127.0.0.1.
+until it is ready (``start_trivial``: an app with the same HTTP handling and no model, the HTTP
+ceiling); ``paced`` sends requests over keep-alive connections with an asyncio client (uvloop when
+installed), at a total rate or unpaced; ``batch_sizes`` reads the mean requests per scored batch
+from the server's /metrics. Nothing here leaves 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -17,19 +18,26 @@ import sys
 import time
 from pathlib import Path
 
+from fastapi import Request  # module level: the route's annotations are looked up here
+from fastapi.responses import Response
+
 BIN = Path(sys.executable).parent
 
 
 def start_server(
     folder: Path, params: Path, extra: tuple[str, ...] = (), name: str = "logs"
 ) -> tuple[subprocess.Popen, int]:
+    cmd = [str(BIN / "lockstep"), "serve", "--model", "model", "--params", str(params)]
+    return _wait_ready([*cmd, "--log-dir", name, *extra], folder)
+
+
+def _wait_ready(cmd: list[str], folder: Path) -> tuple[subprocess.Popen, int]:
+    """Run ``cmd`` with ``--port`` (a free one) in ``folder``; wait for GET /ready."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LOCKSTEP_", "DVC_"))}
-    cmd = [str(BIN / "lockstep"), "serve", "--model", "model", "--params", str(params)]
-    cmd += ["--port", str(port), "--log-dir", name, *extra]
-    proc = subprocess.Popen(cmd, cwd=folder, env=env)
+    proc = subprocess.Popen([*cmd, "--port", str(port)], cwd=folder, env=env)
     for _ in range(300):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -40,7 +48,41 @@ def start_server(
             pass
         time.sleep(0.2)
     proc.terminate()
-    raise SystemExit("lockstep serve did not become ready")
+    raise SystemExit(f"{' '.join(cmd[:3])} did not become ready")
+
+
+def trivial_app() -> object:
+    """An app with lockstep's request handling (metrics, body deadline) and a /predict that reads
+    the JSON body and answers a fixed prediction: what HTTP alone allows on this machine."""
+    import json
+
+    from fastapi import FastAPI
+
+    from lockstep.serve.metrics import Measured, new_metrics
+    from lockstep.serve.transport import install
+
+    app = FastAPI()
+
+    @app.get("/ready")
+    def ready() -> dict:
+        return {}
+
+    @app.post("/predict")
+    async def predict(request: Request) -> Response:
+        request.scope["lockstep"]["model"] = "prod"
+        records = json.loads(await request.body())["records"]
+        answer = {"predictions": [{"id": None, "probability": 0.5, "label": 1}] * len(records)}
+        return Response(json.dumps(answer).encode(), media_type="application/json")
+
+    install(app, 30.0)
+    return Measured(app, new_metrics())
+
+
+def start_trivial() -> tuple[subprocess.Popen, int]:
+    """``trivial_app`` under uvicorn (httptools, uvloop) as `lockstep serve` runs it."""
+    cmd = [str(BIN / "python"), "-m", "uvicorn", "loopback:trivial_app", "--factory"]
+    cmd += ["--app-dir", str(Path(__file__).parent), "--log-level", "warning", "--no-access-log"]
+    return _wait_ready(cmd, Path(__file__).parent)
 
 
 def paced(

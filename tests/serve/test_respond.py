@@ -69,3 +69,23 @@ def test_whitespace_in_the_body_does_not_move_a_record_to_the_canary(setup):  # 
         }
         assert len(models) == 1
     assert {r["model"] for r in logged(setup["logs"])} == {"prod", "canary"}
+
+
+def test_score_gives_the_same_answer_and_log_with_a_batcher_and_at_once(setup):  # noqa: F811
+    from lockstep.serve.predlog import PredictionLog
+    from lockstep.serve.respond import at_once, score
+
+    loaded = setup["prod"].load()
+    logs = {name: PredictionLog(str(setup["tmp"] / name)) for name in ("alone", "batched")}
+    sent = records(4)
+    alone = at_once(loaded, "prod", sent, logs["alone"])
+    batched = asyncio.run(score(loaded, "prod", sent, logs["batched"], None, False, Batcher()))
+    assert alone["predictions"] == batched["predictions"] and len(alone["predictions"]) == 4
+    lines = {name: logged(setup["tmp"] / name) for name in logs}
+    drop = ("ts", "request")
+    assert [{k: v for k, v in r.items() if k not in drop} for r in lines["alone"]] == [
+        {k: v for k, v in r.items() if k not in drop} for r in lines["batched"]
+    ]
+    bad = [dict(sent[0], tenure="many")]
+    assert "errors" in at_once(loaded, "prod", bad, logs["alone"])
+    assert len(logged(setup["tmp"] / "alone")) == 4  # nothing logged for refused records

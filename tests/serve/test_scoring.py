@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import warnings
 
 import numpy as np
@@ -115,3 +116,27 @@ def test_an_array_path_that_disagrees_is_dropped_after_the_first_batch():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         np.testing.assert_array_equal(scorer.positive_proba(batch), expected)
+
+
+def test_scoring_runs_blas_and_openmp_on_the_set_number_of_threads():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from lockstep.serve import scoring
+
+    model, _ = fit("hist_gradient_boosting")  # OpenMP in its predict
+    batch = batch_of(raw_frame(), build(DataConfig, data_dict(), "data"))
+    blas = max([i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"] or [1])
+    seen: list = []
+
+    def score_in_a_new_thread() -> None:
+        Scorer(model).positive_proba(batch)
+        seen.extend(threadpool_info())  # OpenMP's cap is the calling thread's
+
+    worker = threading.Thread(target=score_in_a_new_thread)
+    try:
+        worker.start()
+        worker.join()
+    finally:
+        threadpool_limits(limits={"blas": blas})  # BLAS's cap is process-wide: undo it
+    assert {i["user_api"] for i in seen} >= {"openmp"}
+    assert {i["num_threads"] for i in seen} == {scoring.THREADS}

@@ -30,7 +30,7 @@ from .metrics import Measured, new_metrics
 from .openapi import describe
 from .predlog import LogUnavailable, PredictionLog
 from .reload import add_reload, try_reload
-from .respond import score, score_batched
+from .respond import at_once, score
 from .sources import State, label, route
 from .transport import BODY_TIMEOUT, install
 
@@ -175,9 +175,9 @@ def _add_predict(
         args = (loaded, role, records, log, top, log_explanations)
         try:
             if len(body) <= INLINE_BYTES and len(records) <= INLINE_RECORDS:  # no thread hop
-                result = await score_batched(batcher, *args)
+                result = await score(*args, batcher)
             else:
-                result = await run_in_threadpool(score, *args)
+                result = await run_in_threadpool(at_once, *args)
         except LogUnavailable as exc:  # disk full, read-only folder: nothing was logged
             return _fail(503, str(exc))
         except LockstepError as exc:  # e.g. a tree model to explain and no shap installed

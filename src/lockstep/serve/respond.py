@@ -1,8 +1,8 @@
 """What /predict does with the records of one request: check, score, log, answer.
 
-``score`` runs the three steps in one go (a worker thread scores large requests this way);
-``score_batched`` awaits the probabilities from a ``batching.Batcher``, so concurrent small
-requests are scored together. Both give the same answer and the same log lines.
+``score`` runs the three steps; given a ``batching.Batcher`` it awaits the probabilities from it,
+so concurrent small requests are scored together, and without one it never suspends, so
+``at_once`` runs it in a worker thread (large requests). Both give the same answer and log lines.
 """
 
 from __future__ import annotations
@@ -26,36 +26,37 @@ def check(loaded: Loaded, records: list[Any]) -> Batch | dict[str, Any]:
     return {"errors": errors} if batch is None else batch
 
 
-def score(
+async def score(
     loaded: Loaded,
     role: str,
     records: list[Any],
     log: PredictionLog,
     top: int | None = None,
     log_explanations: bool = False,
+    batcher: Any = None,
 ) -> dict[str, Any]:
+    """Check, score, log and answer ``records``. With a ``batching.Batcher`` the probabilities
+    are computed together with other waiting requests'; without one nothing is awaited, so
+    ``at_once`` runs it in a worker thread with no event loop."""
     batch = check(loaded, records)
     if not isinstance(batch, Batch):
         return batch
-    proba = loaded.scorer.positive_proba(batch).tolist()
-    return finish(loaded, role, records, batch, proba, log, top, log_explanations)
+    if batcher is None:
+        proba = loaded.scorer.positive_proba(batch)
+    else:
+        proba = await batcher.proba(loaded.scorer, batch)
+    return finish(loaded, role, records, batch, proba.tolist(), log, top, log_explanations)
 
 
-async def score_batched(
-    batcher: Any,
-    loaded: Loaded,
-    role: str,
-    records: list[Any],
-    log: PredictionLog,
-    top: int | None = None,
-    log_explanations: bool = False,
-) -> dict[str, Any]:
-    """``score``, with the probabilities computed together with other waiting requests'."""
-    batch = check(loaded, records)
-    if not isinstance(batch, Batch):
-        return batch
-    proba = (await batcher.proba(loaded.scorer, batch)).tolist()
-    return finish(loaded, role, records, batch, proba, log, top, log_explanations)
+def at_once(*args: Any) -> dict[str, Any]:
+    """``score(*args)`` without a batcher, run to its end in the calling thread."""
+    coroutine = score(*args)
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise RuntimeError("score waited for something although it has no batcher")
 
 
 def finish(

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 HEADER_TIMEOUT = 10.0
@@ -33,15 +32,16 @@ class BodyDeadline:
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        deadline = time.monotonic() + self.seconds
+        deadline = asyncio.get_running_loop().time() + self.seconds
         done = False
 
         async def timed() -> dict:
             nonlocal done
             if done:  # the body is in: waiting for a disconnect has no deadline
                 return await receive()
-            try:
-                message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
+            try:  # a timer, not wait_for's task per call (which cost a third of a request)
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
             except TimeoutError as exc:
                 raise BodyTimeout from exc
             done = message["type"] != "http.request" or not message.get("more_body", False)
