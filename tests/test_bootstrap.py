@@ -25,3 +25,11 @@ def test_bootstrap_metrics_match_sklearn():
     assert first == bootstrap.intervals(y, p, 0.5, 50, 0.9, seed=1)
     low, high = first["roc_auc"]
     assert low <= got["roc_auc"] <= high
+
+
+def test_average_ranks_are_scipys_with_ties_exactly():
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(3)
+    for p in (np.round(rng.random(200), 1), rng.random(50), np.array([0.5, 0.5, 0.5])):
+        assert np.array_equal(bootstrap.average_ranks(p), rankdata(p))

@@ -40,6 +40,7 @@ OUTPUTS = (
     "reports/cv.json",
     "reports/metrics.json",
     "reports/confusion_counts.json",
+    "reports/feature_effects.json",
     "data/scores/test.parquet",
     "reports/plots/roc.json",
     "reports/plots/precision_recall.json",

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from lockstep.errors import LockstepError
-from lockstep.explain import Explainer, card_section, global_effects
+from lockstep.explain import Explainer, card_effects, card_lines, card_section, global_effects
+from lockstep.io import dumps_json
 from tests.helpers.models import ONE_HOT
 from tests.test_models import fitted
 
@@ -43,6 +44,18 @@ def test_global_effect_of_a_linear_model_is_its_coefficient():
             assert row["effect"] == pytest.approx(coef[name], rel=1e-9, abs=1e-12)
     text = "\n".join(card_section(model, X, rows=3))
     assert "its coefficient" in text and text.count("\n| ") == 4  # header + 3 rows
+
+
+def test_the_card_table_is_the_same_from_the_effects_file_evaluate_writes():
+    import json
+
+    model, X = fitted("logistic_regression")
+    saved = json.loads(dumps_json(card_effects(model, X)))  # as reports/feature_effects.json
+    assert card_lines(saved) == card_section(model, X)
+    assert len(saved["features"]) == len(Explainer(model).features)
+    assert card_lines({"error": "explain: cannot read it"}) == [
+        "Not available: explain: cannot read it."
+    ]
 
 
 @pytest.mark.slow  # imports shap (seconds)

@@ -13,9 +13,11 @@ from lockstep.fairness import (
     FairnessParams,
     column_report,
     fairness_report,
+    group_rates,
     resampled_disparities,
 )
 from lockstep.fairness_checks import card_section, gap
+from lockstep.io import rounded
 
 # Group a: 6 rows, y 1 1 1 0 0 0, pred 1 1 0 1 0 0 → selected 3/6, TPR 2/3, FPR 1/3, precision 2/3
 # Group b: 6 rows, y 1 1 0 0 0 0, pred 1 0 0 0 0 0 → selected 1/6, TPR 1/2, FPR 0/4, precision 1/1
@@ -62,6 +64,33 @@ def test_point_values_are_fairlearns_on_the_groups_kept():
     for name in DISPARITIES:
         theirs = getattr(fm, name)(Y[keep], PRED[keep], sensitive_features=GROUPS[keep])
         assert report[name]["value"] == pytest.approx(theirs, abs=1e-6)
+
+
+def test_group_rates_are_fairlearns_metric_frame():
+    from sklearn.metrics import precision_score
+
+    rng = np.random.default_rng(5)
+    groups = rng.choice(["p", "q", "r"], size=400).astype(object)
+    y = rng.integers(0, 2, 400)
+    pred = (rng.random(400) < np.where(groups == "p", 0.7, 0.2)).astype(int)
+    frame = fm.MetricFrame(
+        metrics={
+            "selection_rate": fm.selection_rate,
+            "tpr": fm.true_positive_rate,
+            "fpr": fm.false_positive_rate,
+            "precision": lambda a, b: precision_score(a, b, zero_division=np.nan),
+        },
+        y_true=y,
+        y_pred=pred,
+        sensitive_features=groups,
+    ).by_group
+    ours = group_rates(y, pred, groups)
+    assert list(ours) == [str(g) for g in frame.index]
+    for group, row in frame.iterrows():
+        mask = groups == group
+        assert ours[group]["rows"] == mask.sum() and ours[group]["positives"] == y[mask].sum()
+        for key in ("selection_rate", "tpr", "fpr", "precision"):
+            assert ours[group][key] == rounded(row[key]), (group, key)  # as the report rounds
 
 
 def test_resampled_disparities_equal_fairlearn_on_every_resample():

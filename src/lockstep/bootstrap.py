@@ -15,14 +15,20 @@ import numpy as np
 Metric = Callable[[np.ndarray, np.ndarray, float], float]
 
 
-def roc_auc(y: np.ndarray, p: np.ndarray, threshold: float) -> float:
-    from scipy.stats import rankdata
+def average_ranks(p: np.ndarray) -> np.ndarray:
+    """1-based ranks of ``p``, ties sharing their average rank (scipy.stats.rankdata's default,
+    without importing scipy.stats: a second of start-up for the model card)."""
+    _, inverse, counts = np.unique(p, return_inverse=True, return_counts=True)
+    last = np.cumsum(counts)  # the rank of the last row of each tie
+    return (last - (counts - 1) / 2)[inverse]
 
+
+def roc_auc(y: np.ndarray, p: np.ndarray, threshold: float) -> float:
     positives = int(y.sum())
     negatives = len(y) - positives
     if positives == 0 or negatives == 0:
         return float("nan")
-    ranks = rankdata(p)
+    ranks = average_ranks(p)
     return float((ranks[y == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives))
 
 

@@ -121,6 +121,16 @@ def is_declared(*values: Any) -> bool:
     return not any(isinstance(v, Undeclared) for v in values)
 
 
+DEFAULT_THRESHOLD = 0.5
+
+
+def check_threshold(value: Any, where: str = "evaluate.threshold") -> float:
+    """The decision threshold for the positive label: a number strictly between 0 and 1."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+        raise LockstepError(f"{where} must be between 0 and 1, got {value!r}")
+    return float(value)
+
+
 def section(params: dict[str, Any], name: str, path: str | Path = PARAMS_FILE) -> dict[str, Any]:
     if isinstance(params, Declared) and name not in params.keys_declared:
         Undeclared(name).fail()

@@ -132,23 +132,40 @@ def global_effects(explainer: Explainer, matrix: np.ndarray) -> list[dict[str, A
     return sorted(rows, key=lambda r: (-r["mean_abs"], r["feature"]))
 
 
-def card_section(model: Any, X: Any, rows: int = 15) -> list[str]:
-    """The model card's table of the ``rows`` strongest features with their signed effects."""
+def card_effects(model: Any, X: Any) -> dict[str, Any]:
+    """What the model card's "what drives the score" table shows, as data (evaluate writes it to
+    reports/feature_effects.json, so the card never loads the model)."""
     explainer = Explainer(model)
-    effects = global_effects(explainer, model[:-1].transform(X))
-    kind = "coefficient" if explainer.linear else "slope of its SHAP value on its value"
+    return {
+        "units": explainer.units,
+        "linear": explainer.linear,
+        "features": global_effects(explainer, model[:-1].transform(X)),
+    }
+
+
+def card_lines(effects: dict[str, Any], rows: int = 15) -> list[str]:
+    """The model card's table of the ``rows`` strongest features with their signed effects."""
+    if "error" in effects:
+        return [f"Not available: {effects['error']}."]
+    units, features = effects["units"], effects["features"]
+    kind = "coefficient" if effects["linear"] else "slope of its SHAP value on its value"
     lines = [
-        f"Signed effect of each model feature on the score ({explainer.units}): its {kind}, "
+        f"Signed effect of each model feature on the score ({units}): its {kind}, "
         "per unit of the feature the model sees (numbers standardised: per standard deviation; "
         "a category level: per membership). Positive raises the predicted risk. "
         "Mean |contribution| over the test rows ranks them; the "
-        f"{min(rows, len(effects))} strongest of {len(effects)} are shown "
+        f"{min(rows, len(features))} strongest of {len(features)} are shown "
         "(permutation importance: reports/plots/feature_importance.json).",
         "",
-        f"| feature | signed effect | mean \\|contribution\\| ({explainer.units}) |",
+        f"| feature | signed effect | mean \\|contribution\\| ({units}) |",
         "|---|---:|---:|",
     ]
-    for r in effects[:rows]:
+    for r in features[:rows]:
         effect = "n/a (constant)" if r["effect"] is None else f"{r['effect']:+.4f}"
         lines.append(f"| {r['feature']} | {effect} | {r['mean_abs']:.4f} |")
     return lines
+
+
+def card_section(model: Any, X: Any, rows: int = 15) -> list[str]:
+    """The model card's table for ``model`` on the rows ``X`` (card_lines of card_effects)."""
+    return card_lines(card_effects(model, X), rows)

@@ -1,7 +1,8 @@
 """Group fairness of a classifier at its threshold: fairlearn's definitions, seeded intervals.
 
 For each declared sensitive column, per group (one value of the column): rows, actual positives,
-selection rate, true- and false-positive rate and precision (fairlearn's ``MetricFrame``). Between
+selection rate, true- and false-positive rate and precision (as fairlearn's ``MetricFrame`` gives
+them). Between
 the groups large enough to say anything: the demographic-parity and equalized-odds difference and
 ratio (fairlearn's ``demographic_parity_difference`` … ``equalized_odds_ratio``; equalized odds is
 the worse of the TPR and FPR gaps). A group with fewer than ``min_group_rows`` rows, or fewer than
@@ -9,8 +10,10 @@ the worse of the TPR and FPR gaps). A group with fewer than ``min_group_rows`` r
 the disparities: never as a rate of 0.
 
 Each disparity has a percentile bootstrap interval from the model card's seeded resamples of the
-test rows (lockstep.bootstrap). Resampled values use a vectorised form of fairlearn's definitions
-(a few counts per group); a test checks it against fairlearn on the same resamples.
+test rows (lockstep.bootstrap). Every value, on the test rows and on each resample, comes from a
+few counts per group in one vectorised form of fairlearn's definitions; tests check it against
+fairlearn on the same rows and resamples. The stage itself does not import fairlearn, which loads
+scikit-learn (seconds of start-up for a few counts).
 """
 
 from __future__ import annotations
@@ -57,41 +60,24 @@ def _num(value: float) -> float | None:
 
 
 def group_rates(y: np.ndarray, pred: np.ndarray, groups: np.ndarray) -> dict[str, dict]:
-    """fairlearn's MetricFrame by group: selection rate, TPR, FPR, precision (nan: undefined)."""
-    from fairlearn.metrics import (
-        MetricFrame,
-        count,
-        false_positive_rate,
-        selection_rate,
-        true_positive_rate,
-    )
-    from sklearn.metrics import precision_score
-
-    def precision(y_true: Any, y_pred: Any) -> float:
-        return precision_score(y_true, y_pred, zero_division=np.nan)
-
-    frame = MetricFrame(
-        metrics={
-            "rows": count,
-            "selection_rate": selection_rate,
-            "tpr": true_positive_rate,
-            "fpr": false_positive_rate,
-            "precision": precision,
-        },
-        y_true=y,
-        y_pred=pred,
-        sensitive_features=groups,
-    ).by_group
-    out = {}
-    for group, row in frame.iterrows():
-        mask = groups == group
-        positives = int(y[mask].sum())
-        out[str(group)] = {
-            "rows": int(row["rows"]),
-            "positives": positives,
-            **{k: _num(row[k]) for k in ("selection_rate", "tpr", "fpr", "precision")},
+    """Per group (sorted): rows, actual positives and fairlearn's selection rate, TPR, FPR and
+    precision (``MetricFrame`` by group; None where undefined), from the group's counts."""
+    names, codes = np.unique(groups, return_inverse=True)
+    counts = group_counts(y, pred, codes, len(names), np.ones((1, len(y))))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = counts["tp"] / counts["selected"]
+    values = {**group_values(counts), "precision": precision}
+    return {
+        str(name): {
+            "rows": int(counts["rows"][0, j]),
+            "positives": int(counts["positives"][0, j]),
+            **{
+                k: _num(float(values[k][0, j]))
+                for k in ("selection_rate", "tpr", "fpr", "precision")
+            },
         }
-    return out
+        for j, name in enumerate(names)
+    }
 
 
 def too_small(entry: dict[str, Any], min_rows: int, min_positives: int) -> str | None:
@@ -105,34 +91,32 @@ def too_small(entry: dict[str, Any], min_rows: int, min_positives: int) -> str |
     return None
 
 
-def disparities(y: np.ndarray, pred: np.ndarray, groups: np.ndarray) -> dict[str, float]:
-    """fairlearn's four disparities over all groups present in ``groups``."""
-    from fairlearn import metrics as fm
-
-    return {
-        name: float(getattr(fm, name)(y, pred, sensitive_features=groups)) for name in DISPARITIES
-    }
-
-
-def resampled_disparities(
-    y: np.ndarray, pred: np.ndarray, codes: np.ndarray, k: int, params: FairnessParams
+def group_counts(
+    y: np.ndarray, pred: np.ndarray, codes: np.ndarray, k: int, weights: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """The four disparities on each seeded resample (rows: resamples; nan: a group vanished)."""
-    n = len(y)
+    """Weighted counts per group (rows of ``weights``: resamples; columns: groups 0..k-1)."""
     onehot = np.eye(k)[codes]  # n × k
     columns = np.hstack(
         [onehot, onehot * pred[:, None], onehot * y[:, None], onehot * (y * pred)[:, None],
          onehot * ((1 - y) * pred)[:, None]]
     )  # fmt: skip
-    draws = bootstrap.resamples(n, params.bootstrap_samples, params.seed)
-    weights = np.array([np.bincount(idx, minlength=n) for idx in draws], dtype=float)
-    rows, selected, pos, tp, fp = np.split(weights @ columns, 5, axis=1)
+    names = ("rows", "selected", "positives", "tp", "fp")
+    return dict(zip(names, np.split(weights @ columns, 5, axis=1), strict=True))
+
+
+def group_values(counts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Selection rate, TPR and FPR per group, as fairlearn defines them (nan: undefined)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        rates = {
-            "selection_rate": selected / rows,
-            "tpr": tp / pos,
-            "fpr": fp / (rows - pos),
+        return {
+            "selection_rate": counts["selected"] / counts["rows"],
+            "tpr": counts["tp"] / counts["positives"],
+            "fpr": counts["fp"] / (counts["rows"] - counts["positives"]),
         }
+
+
+def disparities_of(rates: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """fairlearn's four disparities between the groups (columns), one per row of ``rates``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
         diff = {name: r.max(axis=1) - r.min(axis=1) for name, r in rates.items()}
         ratio = {name: r.min(axis=1) / r.max(axis=1) for name, r in rates.items()}
     return {
@@ -141,6 +125,22 @@ def resampled_disparities(
         "equalized_odds_difference": np.maximum(diff["tpr"], diff["fpr"]),
         "equalized_odds_ratio": np.minimum(ratio["tpr"], ratio["fpr"]),
     }
+
+
+def disparities(y: np.ndarray, pred: np.ndarray, codes: np.ndarray, k: int) -> dict[str, float]:
+    """fairlearn's four disparities over the ``k`` groups coded in ``codes``."""
+    counts = group_counts(y, pred, codes, k, np.ones((1, len(y))))
+    return {name: float(v[0]) for name, v in disparities_of(group_values(counts)).items()}
+
+
+def resampled_disparities(
+    y: np.ndarray, pred: np.ndarray, codes: np.ndarray, k: int, params: FairnessParams
+) -> dict[str, np.ndarray]:
+    """The four disparities on each seeded resample (rows: resamples; nan: a group vanished)."""
+    n = len(y)
+    draws = bootstrap.resamples(n, params.bootstrap_samples, params.seed)
+    weights = np.array([np.bincount(idx, minlength=n) for idx in draws], dtype=float)
+    return disparities_of(group_values(group_counts(y, pred, codes, k, weights)))
 
 
 def extremes(groups: dict[str, dict], name: str) -> dict[str, Any]:
@@ -176,7 +176,7 @@ def column_report(
         return out  # no disparity can be measured (the readers say so)
     mask = np.isin(groups, kept)
     codes = np.searchsorted(np.array(sorted(kept), dtype=object), groups[mask])
-    point = disparities(y[mask], pred[mask], groups[mask])
+    point = disparities(y[mask], pred[mask], codes, len(kept))
     draws = resampled_disparities(y[mask], pred[mask], codes, len(kept), params)
     for name in DISPARITIES:
         low, high = bootstrap.percentile_interval(draws[name], params.confidence)

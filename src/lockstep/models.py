@@ -26,6 +26,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from .config import DEFAULT_THRESHOLD, check_threshold
 from .contract.schema import DataConfig
 from .errors import LockstepError
 from .features import DerivedFeatures, derived_columns, spec_inputs, text_as_categories
@@ -47,7 +48,6 @@ TRUSTED_TYPES = [
     "sklearn.utils.validation.check_array",
 ]
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-DEFAULT_THRESHOLD = 0.5
 
 
 def estimator_class(family: Any) -> type:
@@ -124,13 +124,6 @@ def labels(frame: pd.DataFrame, data: DataConfig) -> np.ndarray:
 def cv_folds(n_splits: int, seed: int) -> StratifiedKFold:
     """The cross-validation splitter that training and tuning share: same seed, same folds."""
     return StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-
-
-def check_threshold(value: Any, where: str = "evaluate.threshold") -> float:
-    """The decision threshold for the positive label: a number strictly between 0 and 1."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
-        raise LockstepError(f"{where} must be between 0 and 1, got {value!r}")
-    return float(value)
 
 
 def threshold(evaluate: dict[str, Any]) -> float:

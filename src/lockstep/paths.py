@@ -25,6 +25,7 @@ CV_FILE = "reports/cv.json"
 METRICS_FILE = "reports/metrics.json"
 PLOTS_DIR = "reports/plots"
 CONFUSION_COUNTS = "reports/confusion_counts.json"
+EFFECTS_FILE = "reports/feature_effects.json"  # evaluate: signed effects, for the model card
 PLOT_FILES = (f"{PLOTS_DIR}/roc.json", f"{PLOTS_DIR}/precision_recall.json")
 FAIRNESS_FILE = "reports/fairness.json"
 MODEL_CARD = "reports/model_card.md"

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lockstep import bootstrap
 from lockstep.errors import LockstepError
 from lockstep.stages.model_card import ModelCardParams, metric_table, slice_tables
 
@@ -21,9 +22,11 @@ P = np.array([0.9, 0.2, 0.7, 0.4, 0.6, 0.3, 0.1, 0.2, 0.55, 0.35])
 
 def test_metric_table_is_seeded_and_complete():
     card = ModelCardParams(bootstrap_samples=30, confidence=0.9)
-    first = metric_table(Y, P, 0.5, card, seed=7)
-    assert first == metric_table(Y, P, 0.5, card, seed=7)
+    values = dict.fromkeys(bootstrap.METRICS, 0.25)  # as in evaluate's reports/metrics.json
+    first = metric_table(Y, P, 0.5, card, 7, values)
+    assert first == metric_table(Y, P, 0.5, card, 7, values)
     assert first[0] == "| metric | value | 90% CI |"
+    assert all(line.split(" | ")[1] == "0.2500" for line in first[2:])
     assert {line.split(" | ")[0][2:] for line in first[2:]} == {
         "accuracy",
         "brier",

@@ -9,6 +9,8 @@ confusion matrix, calibration, permutation importance) goes to reports/plots/*.j
 DVC plots. What Git tracks stays small at any row count: curves are thinned to ``curve_points``,
 the per-row confusion records stay in the DVC cache and reports/confusion_counts.json holds the
 counts; permutation importance scores a seeded sample of at most ``importance_rows`` rows.
+The signed effect of each model feature (lockstep.explain) goes to reports/feature_effects.json
+for the model card, which reads it and the scores instead of loading the model.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sklearn import metrics as skm
 from sklearn.calibration import calibration_curve
 from sklearn.inspection import permutation_importance
 
+from .. import explain
 from ..config import load_params, read_section
 from ..contract.schema import DataConfig
 from ..errors import LockstepError
@@ -38,6 +41,7 @@ from ..models import (
 from ..options import params_option
 from ..paths import (
     CONFUSION_COUNTS,
+    EFFECTS_FILE,
     METRICS_FILE,
     MODEL_FILE,
     PLOTS_DIR,
@@ -173,6 +177,14 @@ def importance(model: Any, X: pd.DataFrame, y: np.ndarray, params: EvaluateParam
     return sorted(rows, key=lambda r: (-r["importance"], r["feature"]))
 
 
+def feature_effects(model: Any, X: pd.DataFrame) -> dict[str, Any]:
+    """The model card's signed effects, or why a model has none (shap cannot read it)."""
+    try:
+        return explain.card_effects(model, X)
+    except LockstepError as exc:
+        return {"error": str(exc)}
+
+
 def score_rows(ids: pd.Series, y: np.ndarray, proba: np.ndarray) -> pd.DataFrame:
     """The scored test rows, in test-set order: id, label (1 = positive class), probability."""
     return pd.DataFrame(
@@ -200,8 +212,7 @@ class Scored(NamedTuple):
 def score_test_rows(
     params_path: str, model_path: str, input_path: str, keys: tuple[str, ...] = PARAMS
 ) -> Scored:
-    """Load the params ``keys``, the test rows and the model; score the rows (shared with
-    fairness and model_card, which pass their own keys)."""
+    """Load the params ``keys``, the test rows and the model; score the rows."""
     params = load_params(params_path, keys)
     data = read_section(DataConfig, params)
     ev = read_section(EvaluateParams, params)
@@ -219,6 +230,7 @@ def score_test_rows(
 @click.option("--plots-dir", default=PLOTS_DIR, show_default=True)
 @click.option("--counts", default=CONFUSION_COUNTS, show_default=True)
 @click.option("--scores", "scores_path", default=SCORES_FILE, show_default=True)
+@click.option("--effects", default=EFFECTS_FILE, show_default=True)
 def command(
     params_path: str,
     model_path: str,
@@ -227,6 +239,7 @@ def command(
     plots_dir: str,
     scores_path: str,
     counts: str,
+    effects: str,
 ) -> None:
     """Score the held-out test rows: metrics at the threshold, curves and feature importance."""
     _, data, ev, frame, X, y, model, proba = score_test_rows(params_path, model_path, input_path)
@@ -240,5 +253,6 @@ def command(
         write_json(f"{plots_dir}/{name}.json", rows)
     write_json(counts, confusion_counts(plots["confusion_matrix"]))
     write_parquet(scores_path, score_rows(frame[data.id_column], y, proba))
+    write_json(effects, feature_effects(model, X))
     write_json(metrics, result)
     click.echo("evaluate: " + ", ".join(f"{k} {v}" for k, v in result.items()))

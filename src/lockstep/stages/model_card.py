@@ -1,4 +1,8 @@
-"""Stage model_card: model + test features + ingest record → reports/model_card.md.
+"""Stage model_card: evaluate's outputs + test features + ingest record → reports/model_card.md.
+
+It reads the model's test scores, metrics and feature effects as evaluate wrote them
+(data/scores/test.parquet, reports/metrics.json, reports/feature_effects.json) and never loads
+the model itself; the model file is hashed for the lineage.
 
 Params: ``data`` (schema, target), ``split``, ``model``, ``train``, ``evaluate`` (threshold, seed)
 and ``model_card`` (bootstrap samples, confidence); the fairness section comes from
@@ -22,14 +26,23 @@ import numpy as np
 import pandas as pd
 
 from .. import bootstrap, explain
-from ..config import read_section, section
+from ..config import load_params, read_section, section
 from ..contract.schema import DataConfig
 from ..errors import LockstepError
 from ..fairness_checks import card_section
-from ..io import file_hash, write_text
+from ..io import file_hash, read_json, write_text
 from ..options import params_option
-from ..paths import FAIRNESS_FILE, INGEST_FILE, MODEL_CARD, MODEL_FILE, TEST_FEATURES
-from .evaluate import score_test_rows, scores
+from ..paths import (
+    EFFECTS_FILE,
+    FAIRNESS_FILE,
+    INGEST_FILE,
+    METRICS_FILE,
+    MODEL_CARD,
+    MODEL_FILE,
+    SCORES_FILE,
+    TEST_FEATURES,
+)
+from .scored import decision, read_scored
 
 # The params this stage reads: its `params:` in dvc.yaml (tests/stages/test_dvc_lock.py).
 PARAMS = (
@@ -61,9 +74,14 @@ def _f(value: float) -> str:
 
 
 def metric_table(
-    y: np.ndarray, proba: np.ndarray, threshold: float, card: ModelCardParams, seed: int
+    y: np.ndarray,
+    proba: np.ndarray,
+    threshold: float,
+    card: ModelCardParams,
+    seed: int,
+    values: dict[str, float],
 ) -> list[str]:
-    values = scores(y, proba, threshold)
+    """Each metric's test value (evaluate's reports/metrics.json) and its bootstrap interval."""
     ci = bootstrap.intervals(y, proba, threshold, card.bootstrap_samples, card.confidence, seed)
     level = f"{card.confidence:.0%}"
     lines = [f"| metric | value | {level} CI |", "|---|---:|---:|"]
@@ -173,10 +191,21 @@ def render(
     return "\n".join(lines) + "\n"
 
 
+def read_inputs(path: str, what: str) -> Any:
+    """A JSON file another stage wrote; a clear error when it is missing."""
+    found = read_json(path)
+    if found is None:
+        raise LockstepError(f"{what} {path} not found: run `dvc repro` to write it")
+    return found
+
+
 @click.command("model_card")
 @params_option()
 @click.option("--model", "model_path", default=MODEL_FILE, show_default=True)
 @click.option("--input", "input_path", default=TEST_FEATURES, show_default=True)
+@click.option("--scores", "scores_path", default=SCORES_FILE, show_default=True)
+@click.option("--metrics", "metrics_path", default=METRICS_FILE, show_default=True)
+@click.option("--effects", "effects_path", default=EFFECTS_FILE, show_default=True)
 @click.option("--ingest", "ingest_path", default=INGEST_FILE, show_default=True)
 @click.option("--fairness", "fairness_path", default=FAIRNESS_FILE, show_default=True)
 @click.option("--output", default=MODEL_CARD, show_default=True)
@@ -184,27 +213,27 @@ def command(
     params_path: str,
     model_path: str,
     input_path: str,
+    scores_path: str,
+    metrics_path: str,
+    effects_path: str,
     ingest_path: str,
     fairness_path: str,
     output: str,
 ) -> None:
     """Write the model card: data, params, metrics with intervals and by slice, lineage."""
-    params, data, ev, frame, X, y, model, proba = score_test_rows(
-        params_path, model_path, input_path, PARAMS
-    )
+    params = load_params(params_path, PARAMS)
+    data = read_section(DataConfig, params)
     card = read_section(ModelCardParams, params)
-    with open(ingest_path, encoding="utf-8") as handle:
-        ingest = json.load(handle)
+    threshold, seed = decision(params), section(params, "evaluate")["seed"]
+    frame, y, proba = read_scored(scores_path, input_path)
+    ingest = read_inputs(ingest_path, "the ingest record")
     shown = {name: section(params, name) for name in ("model", "train", "evaluate", "split")}
     shown["test_rows"] = len(frame)
-    metrics = metric_table(y, proba, ev.threshold, card, ev.seed)
-    slices = slice_tables(frame, y, proba, ev.threshold, data.slice_columns, data.target)
-    with open(fairness_path, encoding="utf-8") as handle:
-        fair = card_section(json.load(handle))
-    try:
-        effects = explain.card_section(model, X)
-    except LockstepError as exc:  # a model shap cannot read: say so, the card is still written
-        effects = [f"Not available: {exc}."]
+    values = read_inputs(metrics_path, "the test metrics")
+    metrics = metric_table(y, proba, threshold, card, seed, values)
+    slices = slice_tables(frame, y, proba, threshold, data.slice_columns, data.target)
+    fair = card_section(read_inputs(fairness_path, "the fairness report"))
+    effects = explain.card_lines(read_inputs(effects_path, "the feature effects"))
     extra = ("## Fairness", "", *fair, "", "## What drives the score", "", *effects, "")
     inputs = (model_path, input_path, ingest_path, fairness_path)
     lineage = {p: file_hash(p, "md5") for p in inputs}
