@@ -16,7 +16,7 @@ from lockstep.config import build
 from lockstep.contract.records import check_records
 from lockstep.contract.schema import DataConfig, build_schema
 from lockstep.models import dumps_model, loads_model, make_estimator, make_pipeline
-from lockstep.serve.scoring import Scorer
+from lockstep.serve.scoring import Scorer, linear_head
 from tests.helpers.models import SMALL
 from tests.helpers.models import saved as fit
 from tests.helpers.tiny import DERIVED, data_dict, raw_frame
@@ -116,6 +116,34 @@ def test_an_array_path_that_disagrees_is_dropped_after_the_first_batch():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         np.testing.assert_array_equal(scorer.positive_proba(batch), expected)
+
+
+def test_the_linear_head_gives_predict_proba_exactly_row_by_row_and_at_once():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(60, 7))
+    y = (X[:, 0] + rng.normal(size=60) > 0).astype(int)
+    estimator = LogisticRegression(C=0.3).fit(X, y)
+    head = linear_head(estimator)
+    np.testing.assert_array_equal(head(X), estimator.predict_proba(X)[:, 1])
+    for row in range(len(X)):
+        np.testing.assert_array_equal(
+            head(X[row : row + 1]), estimator.predict_proba(X[[row]])[:, 1]
+        )
+    three = LogisticRegression().fit(X, np.arange(60) % 3)  # softmax, not one sigmoid
+    assert linear_head(three) is None and linear_head(fit("random_forest")[0][-1]) is None
+
+
+def test_a_linear_head_that_disagrees_is_dropped_with_the_array_path():
+    model, _ = fit("logistic_regression")
+    batch = batch_of(raw_frame(), build(DataConfig, data_dict(), "data"))
+    scorer = Scorer(model)
+    assert scorer.head is not None
+    honest = scorer.head
+    scorer.head = lambda matrix: honest(matrix) + 1e-12
+    with pytest.warns(RuntimeWarning, match="differs from the Pipeline"):
+        got = scorer.positive_proba(batch)
+    np.testing.assert_array_equal(got, model.predict_proba(batch.frame())[:, 1])
+    assert scorer.head is None and scorer.plan is None
 
 
 def test_scoring_runs_blas_and_openmp_on_the_set_number_of_threads():
