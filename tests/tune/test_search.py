@@ -144,11 +144,18 @@ def test_a_non_finite_score_fails_the_trial(tmp_path):
 def test_local_executor_scores_real_folds_in_order(tmp_path):
     cv = tiny_cv()
     study = run(tmp_path / "a.journal", LocalExecutor(cv), n_trials=3, cv_folds=2)
-    for trial in finished(study):
+    assert_fold_scores(study, cv, 2)
+
+
+def assert_fold_scores(study, cv, folds: int) -> None:
+    """Each finished trial holds the real scores of its params on every fold, and their mean."""
+    trials = finished(study)
+    assert trials
+    for trial in trials:
         model = {**BASE, **trial.params}
-        expected = [score_fold(cv, model, fold) for fold in range(2)]
+        expected = [score_fold(cv, model, fold) for fold in range(folds)]
         assert trial.user_attrs["fold_scores"] == expected
-        assert trial.value == pytest.approx(sum(expected) / 2)
+        assert trial.value == pytest.approx(sum(expected) / folds)
 
 
 def test_repeated_folds_start_with_the_train_stage_split_and_reshuffle_after(tmp_path):
@@ -163,11 +170,7 @@ def test_repeated_folds_start_with_the_train_stage_split_and_reshuffle_after(tmp
             assert (got_train.tolist(), got_test.tolist()) == (train.tolist(), test.tolist())
     assert sorted(cv.folds[0][1].tolist()) != sorted(cv.folds[2][1].tolist())
     study = run(tmp_path / "a.journal", LocalExecutor(cv), n_trials=1, cv_folds=2, cv_repeats=3)
-    for trial in finished(study):
-        model = {**BASE, **trial.params}
-        expected = [score_fold(cv, model, fold) for fold in range(6)]
-        assert trial.user_attrs["fold_scores"] == expected
-        assert trial.value == pytest.approx(sum(expected) / 6)
+    assert_fold_scores(study, cv, 6)
 
 
 def test_repeated_folds_are_pruned_fold_by_fold_too(tmp_path):
