@@ -108,19 +108,23 @@ def test_a_trial_left_running_by_a_killed_run_is_queued_again(tmp_path):
     assert len(finished(study)) == 8
 
 
-def test_hopeless_trials_are_pruned_fold_by_fold(tmp_path):
+@pytest.mark.parametrize(("folds", "repeats"), [(5, 1), (2, 3)])
+def test_hopeless_trials_are_pruned_fold_by_fold(tmp_path, folds, repeats):
     study = run(
         tmp_path / "a.journal",
         Scripted(peak),
         n_trials=20,
-        cv_folds=5,
+        cv_folds=folds,
+        cv_repeats=repeats,
         prune_after_trials=3,
         prune_after_folds=1,
     )
+    complete = [t for t in finished(study) if t.state == TrialState.COMPLETE]
     pruned = [t for t in finished(study) if t.state == TrialState.PRUNED]
-    assert pruned
+    assert pruned and complete
+    assert all(len(t.user_attrs["fold_scores"]) == folds * repeats for t in complete)
     for trial in pruned:
-        assert 2 <= len(trial.user_attrs["fold_scores"]) < 5
+        assert 2 <= len(trial.user_attrs["fold_scores"]) < folds * repeats
         assert trial.value is None or trial.value < study.best_value
 
 
@@ -171,23 +175,6 @@ def test_repeated_folds_start_with_the_train_stage_split_and_reshuffle_after(tmp
     assert sorted(cv.folds[0][1].tolist()) != sorted(cv.folds[2][1].tolist())
     study = run(tmp_path / "a.journal", LocalExecutor(cv), n_trials=1, cv_folds=2, cv_repeats=3)
     assert_fold_scores(study, cv, 6)
-
-
-def test_repeated_folds_are_pruned_fold_by_fold_too(tmp_path):
-    study = run(
-        tmp_path / "a.journal",
-        Scripted(peak),
-        n_trials=20,
-        cv_folds=2,
-        cv_repeats=3,
-        prune_after_trials=3,
-        prune_after_folds=1,
-    )
-    complete = [t for t in finished(study) if t.state == TrialState.COMPLETE]
-    pruned = [t for t in finished(study) if t.state == TrialState.PRUNED]
-    assert pruned and complete
-    assert all(len(t.user_attrs["fold_scores"]) == 6 for t in complete)
-    assert all(2 <= len(t.user_attrs["fold_scores"]) < 6 for t in pruned)
 
 
 def test_local_executor_reports_an_estimator_error():
