@@ -3,8 +3,8 @@
 ``start_server`` runs a real `lockstep serve --model` process on a free 127.0.0.1 port and waits
 until it is ready (``start_trivial``: an app with the same HTTP handling and no model, the HTTP
 ceiling); ``paced`` sends requests over keep-alive connections with an asyncio client (uvloop when
-installed), at a total rate or unpaced; ``batch_sizes`` reads the mean requests per scored batch
-from the server's /metrics. Nothing here leaves 127.0.0.1.
+installed), at a total rate or unpaced; ``batch_totals`` reads the requests and batches scored
+so far from the server's /metrics. Nothing here leaves 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -124,8 +124,8 @@ async def _paced(
     return latencies, time.perf_counter() - start
 
 
-def batch_sizes(port: int) -> float:
-    """Mean requests per scored batch, from the server's /metrics."""
+def batch_totals(port: int) -> tuple[float, float]:
+    """(requests scored in batches, batches) so far, from the server's /metrics."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     conn.request("GET", "/metrics")
     text = conn.getresponse().read().decode()
@@ -134,4 +134,4 @@ def batch_sizes(port: int) -> float:
         for line in text.splitlines()
         if line.startswith("lockstep_batch_requests_")
     }
-    return value["lockstep_batch_requests_sum"] / max(1.0, value["lockstep_batch_requests_count"])
+    return value["lockstep_batch_requests_sum"], value["lockstep_batch_requests_count"]

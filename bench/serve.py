@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from common import machine
-from loopback import batch_sizes, paced, start_server, start_trivial
+from loopback import batch_totals, paced, start_server, start_trivial
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -175,6 +175,7 @@ def compare(folder: Path, params: Path, singles: list[bytes], args: Any) -> dict
         f"1 record, unpaced, {args.connections} conns": (0, args.connections),
     }
     out: dict[str, dict] = {name: {load: [] for load in loads} for name in [*SERVERS, "http"]}
+    per_batch: dict[str, list[float]] = {load: [] for load in loads}
     servers = {name: start_server(folder, params, extra, name) for name, extra in SERVERS.items()}
     servers["http"] = start_trivial()  # the same HTTP handling, no model: the ceiling
     try:
@@ -184,8 +185,13 @@ def compare(folder: Path, params: Path, singles: list[bytes], args: Any) -> dict
             for load, (rate, conns) in loads.items():
                 for name, (proc, port) in servers.items():  # alone, batched, http, in turn
                     if rate == 0 or name != "http":
+                        before = batch_totals(port) if name == "batched" else (0, 0)
                         out[name][load].append(measured(proc, port, singles, rate, conns))
-        out["batched"]["requests per batch"] = batch_sizes(servers["batched"][1])
+                        if name == "batched":  # this load's batches only
+                            after = batch_totals(port)
+                            scored = after[0] - before[0]
+                            per_batch[load].append(scored / max(1.0, after[1] - before[1]))
+        out["batched"]["requests per batch"] = per_batch
     finally:
         for proc, _ in servers.values():
             proc.terminate()
@@ -217,7 +223,9 @@ def report_compare(results: dict[str, dict]) -> None:
             ratio = (len(b) / b_wall) / (len(a) / a_wall)
             cpu = f"{a_cpu / len(a) * 1e3:.2f} | {b_cpu / len(b) * 1e3:.2f}"
             print(f"{load:44} {p50:>15} {p99:>15} {rps:>15}  x{ratio:.2f}  {cpu}")
-    print(f"batched server: {per_batch:.2f} requests per scored batch on average")
+    for load, means in per_batch.items():
+        sizes = ", ".join(f"{m:.2f}" for m in means)
+        print(f"batched server, {load}: {sizes} requests per scored batch (mean per round)")
     for load, runs in results["http"].items():
         if runs:
             rates = ", ".join(f"{len(lat) / wall:.0f}" for lat, wall, _ in runs)
