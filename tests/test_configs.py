@@ -13,11 +13,11 @@ import pytest
 import yaml
 
 from lockstep.compose import compose
-from lockstep.config import read_section
+from lockstep.config import read_section, threshold
 from lockstep.contract.dataconfig import DataConfig
 from lockstep.contract.schema import build_schema
 from lockstep.features import FeaturizeParams, check_specs
-from lockstep.models import FAMILIES, make_estimator, make_pipeline, native_categorical, threshold
+from lockstep.models import FAMILIES, make_estimator, make_pipeline, native_categorical
 from lockstep.monitor.drift import DriftParams
 from lockstep.registry.policy import Policy
 from lockstep.reproduce.verdicts import Tolerances

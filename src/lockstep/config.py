@@ -131,6 +131,11 @@ def check_threshold(value: Any, where: str = "evaluate.threshold") -> float:
     return float(value)
 
 
+def threshold(evaluate: dict[str, Any]) -> float:
+    """The threshold the ``evaluate`` section holds (what evaluation and serving score at)."""
+    return check_threshold(evaluate.get("threshold", DEFAULT_THRESHOLD))
+
+
 def section(params: dict[str, Any], name: str, path: str | Path = PARAMS_FILE) -> dict[str, Any]:
     if isinstance(params, Declared) and name not in params.keys_declared:
         Undeclared(name).fail()

@@ -26,7 +26,6 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from .config import DEFAULT_THRESHOLD, check_threshold
 from .contract.schema import DataConfig
 from .errors import LockstepError
 from .features import DerivedFeatures, derived_columns, spec_inputs, text_as_categories
@@ -124,11 +123,6 @@ def labels(frame: pd.DataFrame, data: DataConfig) -> np.ndarray:
 def cv_folds(n_splits: int, seed: int) -> StratifiedKFold:
     """The cross-validation splitter that training and tuning share: same seed, same folds."""
     return StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-
-
-def threshold(evaluate: dict[str, Any]) -> float:
-    """The threshold the ``evaluate`` section holds (what evaluation and serving score at)."""
-    return check_threshold(evaluate.get("threshold", DEFAULT_THRESHOLD))
 
 
 def native_categorical(estimator: Any) -> bool:

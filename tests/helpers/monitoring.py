@@ -85,10 +85,10 @@ def production_window(
     import pandas as pd
     import yaml
 
-    from lockstep.config import build
+    from lockstep.config import build, threshold
     from lockstep.contract.dataconfig import DataConfig
     from lockstep.contract.pseudonym import pseudonym_key
-    from lockstep.models import load_model, threshold
+    from lockstep.models import load_model
     from lockstep.monitor.concept import relabel_segment
 
     params = yaml.safe_load((project / "params.yaml").read_text())

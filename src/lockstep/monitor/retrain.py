@@ -111,9 +111,9 @@ def sections_for(
     params: dict[str, Any], window: pd.DataFrame, commit: str, root: str = "."
 ) -> list[Section]:
     """Both sections: production's test split and the window, production vs working tree."""
-    from ..config import build, section
+    from ..config import build, section, threshold
     from ..metric_rules import directions
-    from ..models import load_model, loads_model, threshold
+    from ..models import load_model, loads_model
     from ..review.gate_modes import gate_stats
     from ..scores import WORKSPACE, bytes_at
 

@@ -43,9 +43,8 @@ class Loaded:
 
 
 def _contract(params: dict[str, Any], where: str) -> tuple[Any, float]:
-    from ..config import read_section, section
+    from ..config import read_section, section, threshold
     from ..contract.schema import DataConfig
-    from ..models import threshold
 
     data = read_section(DataConfig, params, where)
     return data, threshold(section(params, "evaluate", where))

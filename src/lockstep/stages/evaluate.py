@@ -26,18 +26,11 @@ from sklearn.calibration import calibration_curve
 from sklearn.inspection import permutation_importance
 
 from .. import explain
-from ..config import load_params, read_section
+from ..config import DEFAULT_THRESHOLD, check_threshold, load_params, read_section
 from ..contract.schema import DataConfig
 from ..errors import LockstepError
 from ..io import read_parquet, rounded, write_json, write_parquet
-from ..models import (
-    DEFAULT_THRESHOLD,
-    check_scorer,
-    check_threshold,
-    labels,
-    load_model,
-    model_input,
-)
+from ..models import check_scorer, labels, load_model, model_input
 from ..options import params_option
 from ..paths import (
     CONFUSION_COUNTS,
@@ -209,11 +202,9 @@ class Scored(NamedTuple):
     proba: np.ndarray
 
 
-def score_test_rows(
-    params_path: str, model_path: str, input_path: str, keys: tuple[str, ...] = PARAMS
-) -> Scored:
-    """Load the params ``keys``, the test rows and the model; score the rows."""
-    params = load_params(params_path, keys)
+def score_test_rows(params_path: str, model_path: str, input_path: str) -> Scored:
+    """Load the params, the test rows and the model; score the rows."""
+    params = load_params(params_path, PARAMS)
     data = read_section(DataConfig, params)
     ev = read_section(EvaluateParams, params)
     frame = read_parquet(input_path)

@@ -9,14 +9,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..config import DEFAULT_THRESHOLD, check_threshold, section
+from ..config import section, threshold
 from ..errors import LockstepError
 from ..io import read_parquet
 
 
 def decision(params: dict[str, Any]) -> float:
     """The ``evaluate.threshold`` the scores were judged at (evaluate checked the section)."""
-    return check_threshold(section(params, "evaluate").get("threshold", DEFAULT_THRESHOLD))
+    return threshold(section(params, "evaluate"))
 
 
 def read_scored(scores_path: str, input_path: str) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
