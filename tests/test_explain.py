@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lockstep.errors import LockstepError
-from lockstep.explain import Explainer, card_effects, card_lines, card_section, global_effects
+from lockstep.explain import Explainer, card_effects, card_lines, global_effects
 from lockstep.io import dumps_json
 from tests.helpers.models import ONE_HOT
 from tests.test_models import fitted
@@ -42,7 +42,7 @@ def test_global_effect_of_a_linear_model_is_its_coefficient():
     for name, row in effects.items():
         if row["effect"] is not None:
             assert row["effect"] == pytest.approx(coef[name], rel=1e-9, abs=1e-12)
-    text = "\n".join(card_section(model, X, rows=3))
+    text = "\n".join(card_lines(card_effects(model, X), rows=3))
     assert "its coefficient" in text and text.count("\n| ") == 4  # header + 3 rows
 
 
@@ -51,7 +51,7 @@ def test_the_card_table_is_the_same_from_the_effects_file_evaluate_writes():
 
     model, X = fitted("logistic_regression")
     saved = json.loads(dumps_json(card_effects(model, X)))  # as reports/feature_effects.json
-    assert card_lines(saved) == card_section(model, X)
+    assert card_lines(saved) == card_lines(card_effects(model, X))
     assert len(saved["features"]) == len(Explainer(model).features)
     assert card_lines({"error": "explain: cannot read it"}) == [
         "Not available: explain: cannot read it."
@@ -72,7 +72,7 @@ def test_tree_contributions_are_shap_values_that_add_up(family):
         raw = model.decision_function(X)
         assert explainer.units == "log-odds"
     assert np.max(np.abs(base + values.sum(axis=1) - raw)) < 1e-6
-    assert "slope of its SHAP value" in "\n".join(card_section(model, X))
+    assert "slope of its SHAP value" in "\n".join(card_lines(card_effects(model, X)))
 
 
 def test_a_model_with_native_category_splits_is_refused_with_the_fix():

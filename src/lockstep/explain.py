@@ -164,8 +164,3 @@ def card_lines(effects: dict[str, Any], rows: int = 15) -> list[str]:
         effect = "n/a (constant)" if r["effect"] is None else f"{r['effect']:+.4f}"
         lines.append(f"| {r['feature']} | {effect} | {r['mean_abs']:.4f} |")
     return lines
-
-
-def card_section(model: Any, X: Any, rows: int = 15) -> list[str]:
-    """The model card's table for ``model`` on the rows ``X`` (card_lines of card_effects)."""
-    return card_lines(card_effects(model, X), rows)
