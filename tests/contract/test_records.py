@@ -111,3 +111,15 @@ def test_several_nulls_in_a_nullable_unique_column_are_an_error_not_a_crash():
     assert batch is None and errors
     one, _ = check_records(sent[:1], data, schema, None)
     assert one is not None
+
+
+def test_records_with_exactly_the_contract_fields_give_what_the_full_checks_give(contract):
+    data, schema = contract
+    sent = rows(6)
+    sent[2]["total_charges"] = None
+    with_target = [dict(r, churn="No") for r in sent]  # not exactly the contract's fields
+    quick, _ = check_records(sent, data, schema, KEY)
+    full, _ = check_records(with_target, data, schema, KEY)
+    assert quick.values == full.values and list(quick.values) == list(full.values)
+    duplicate = [*sent, dict(sent[0])]  # a repeated id: the full checks report it
+    assert check_records(duplicate, data, schema, None)[0] is None

@@ -2,7 +2,8 @@
 
 ``value_problem`` says what is wrong with a field before any type is read (not a scalar, not
 valid Unicode, a bool for a number, a number out of range); ``plain`` says whether a value
-already has its column's type and passes its checks as it is (the fast path of check_records).
+already has its column's type and passes its checks as it is (the fast path of check_records),
+and ``plain_column`` whether every value of a column does and has no problem either.
 """
 
 from __future__ import annotations
@@ -81,3 +82,44 @@ def plain(value: Any, spec: Any) -> bool:
     if not ok or (spec.allowed is not None and value not in spec.allowed):
         return False
     return (spec.min is None or value >= spec.min) and (spec.max is None or value <= spec.max)
+
+
+def plain_column(column: list[Any], spec: Any, accepted: frozenset | None = None) -> bool:
+    """``plain`` for every value, which then has no ``value_problem`` either (text is valid
+    Unicode). ``accepted``: ``accepted(spec)``, when the caller keeps it. The answers are
+    ``plain``'s, reached with fewer calls: a text column with allowed values is one set lookup
+    (text equals a value of the set exactly when it equals one of the tuple), and numbers are
+    checked in one loop."""
+    if accepted is not None:
+        try:
+            return accepted.issuperset(column)
+        except TypeError:  # an unhashable value (a list, an object): not plain
+            return False
+    if spec.dtype == "str":
+        return all(plain(v, spec) and (v is None or _unicode(v)) for v in column)
+    if spec.dtype not in ("int", "float") or spec.allowed is not None:
+        return all(plain(v, spec) for v in column)
+    low, high, floats = spec.min, spec.max, spec.dtype == "float"
+    for v in column:
+        kind = type(v)
+        if kind is int:
+            ok = -(2**63) <= v < 2**63
+        elif kind is float:
+            ok = floats and math.isfinite(v)
+        else:  # None, a bool, another type: as ``plain`` says
+            ok = plain(v, spec)
+            if ok and v is None:
+                continue
+        if not ok or (low is not None and v < low) or (high is not None and v > high):
+            return False
+    return True
+
+
+def accepted(spec: Any) -> frozenset | None:
+    """The values ``plain`` accepts for a text column with allowed values (and None when it is
+    nullable) as a set; None for other columns."""
+    allowed = spec.allowed
+    simple = spec.dtype == "str" and allowed is not None and spec.min is None and spec.max is None
+    if simple and all(type(a) is str and _unicode(a) for a in allowed):
+        return frozenset([*allowed, *([None] if spec.nullable else [])])
+    return None
