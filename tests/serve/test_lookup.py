@@ -24,7 +24,7 @@ def branch_inputs(scorer: Scorer, batch: Batch) -> list[tuple]:
     columns = dict(batch.columns)
     columns.update(derive_columns(columns, specs))
     return [
-        (steps, table, [columns[n] for n in names]) for steps, names, table in branches if table
+        (steps, table, [columns[n] for n in names]) for steps, names, table, _ in branches if table
     ]
 
 

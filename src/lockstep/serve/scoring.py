@@ -109,11 +109,17 @@ class Scorer:
         return self._matrix(batch.columns, plan)
 
 
-def _branch(columns: dict[str, np.ndarray], steps: list, names: list, table: Any) -> np.ndarray:
-    """One ColumnTransformer branch's output: looked up in its table, or its steps run."""
+def _branch(
+    columns: dict[str, np.ndarray], steps: list, names: list, table: Any, numeric: Any
+) -> np.ndarray:
+    """One ColumnTransformer branch's output: looked up in its table, computed by its numpy
+    operations (``numeric``), or its steps run."""
     matrix = None if table is None else table.transform([columns[n] for n in names])
     if matrix is None:
         matrix = np.column_stack([columns[name] for name in names])
+        done = None if numeric is None else numeric(matrix)
+        if done is not None:
+            return done
         for step in steps:
             matrix = step.transform(matrix)
     return matrix
@@ -163,12 +169,13 @@ def limit_threads(scorer: Scorer) -> None:
 
 
 def _plan(model: Any) -> tuple | None:
-    """(derived specs, [(steps, columns, lookup.Lookup or None)] per branch, estimator), or None
-    for other shapes."""
+    """(derived specs, [(steps, columns, lookup.Lookup or None, numeric.build's or None)] per
+    branch, estimator), or None for other shapes."""
     from sklearn.compose import ColumnTransformer
     from sklearn.pipeline import Pipeline
 
     from ..features import DerivedFeatures
+    from . import numeric
     from .lookup import Lookup
 
     if not isinstance(model, Pipeline) or len(model.steps) != 3:
@@ -195,5 +202,6 @@ def _plan(model: Any) -> tuple | None:
             steps = [s for _, s in transformer.steps if not isinstance(s, str)]
         else:
             steps = [transformer]
-        branches.append((steps, names, Lookup.build(steps)))
+        table = Lookup.build(steps)
+        branches.append((steps, names, table, None if table else numeric.build(steps)))
     return specs, branches, estimator
