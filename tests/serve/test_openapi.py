@@ -82,6 +82,15 @@ def test_predict_failures_and_metrics_text_are_described(described):
     assert "application/json" not in metrics
 
 
+def test_predict_is_described_as_a_post_operation_with_its_name(described):
+    client, spec = described
+    assert list(spec["paths"]["/predict"]) == ["post"]
+    operation = spec["paths"]["/predict"]["post"]
+    assert operation["operationId"] == "predict_predict_post" and operation["summary"] == "Predict"
+    other = client.get("/predict")  # the route takes POST only
+    assert other.status_code == 405 and other.headers["allow"] == "POST"
+
+
 def test_before_a_model_is_loaded_records_are_plain_objects(source, tmp_path):
     app = create_app(source, log_dir=str(tmp_path), eager=False)
     spec = TestClient(app).get("/openapi.json").json()

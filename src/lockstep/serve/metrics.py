@@ -21,6 +21,7 @@ def new_metrics() -> dict[str, Any]:
     registry = pc.CollectorRegistry()
     return {
         "registry": registry,
+        "children": {},  # (metric, *label values) -> its child, see ``child``
         "requests": pc.Counter(
             "lockstep_http_requests", "HTTP requests by route, status and model",
             ["route", "method", "status", "model"], registry=registry,
@@ -42,6 +43,16 @@ def new_metrics() -> dict[str, Any]:
             ["model", "version", "label"], registry=registry,
         ),
     }  # fmt: skip
+
+
+def child(metrics: dict[str, Any], name: str, *values: str) -> Any:
+    """``metrics[name].labels(*values)``, looked up once: a ``labels`` call takes a lock and
+    checks its arguments every time (a sixth of what serving a single record cost the app)."""
+    key = (name, *values)
+    found = metrics["children"].get(key)
+    if found is None:
+        found = metrics["children"][key] = metrics[name].labels(*values)
+    return found
 
 
 class Measured:
@@ -66,7 +77,6 @@ class Measured:
             await self.app(scope, receive, watch)
         finally:
             path = scope["path"] if scope["path"] in ROUTES else "other"
-            self.metrics["requests"].labels(
-                path, scope["method"], seen["status"], seen["model"]
-            ).inc()
-            self.metrics["latency"].labels(path, seen["model"]).observe(time.perf_counter() - start)
+            model = seen["model"]
+            child(self.metrics, "requests", path, scope["method"], seen["status"], model).inc()
+            child(self.metrics, "latency", path, model).observe(time.perf_counter() - start)

@@ -130,7 +130,9 @@ def describe(app: Any, state: Any, max_records: int) -> None:
         if built.get("data") is not data or "schema" not in built:
             app.openapi_schema = None  # FastAPI caches it: build afresh for this contract
             schema = generate()
-            schema["paths"]["/predict"]["post"].update(predict(data, max_records))
+            post = {"summary": "Predict", "operationId": "predict_predict_post", "responses": {}}
+            post.update(predict(data, max_records))
+            schema["paths"] = {"/predict": {"post": post}, **schema["paths"]}
             schema["paths"]["/metrics"]["get"]["responses"]["200"] = {
                 "description": "Prometheus text exposition format",
                 "content": {PROMETHEUS: {"schema": {"type": "string"}}},
