@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import zipfile
 
 import numpy as np
 import pandas as pd
-import subprocess
-import sys
-
 import pytest
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.ensemble import RandomForestClassifier
