@@ -1,11 +1,11 @@
 """The OpenAPI description of `lockstep serve` (GET /openapi.json), built from the data contract.
 
-/predict reads its body by hand (the contract check is faster and more precise than a pydantic
-model), so FastAPI alone would describe no body at all. ``describe`` adds what clients and
-fuzzers need: the request body (records with the contract's columns, types, ranges, allowed
-values and the id; the target may be sent and is ignored), the answer, every 4xx the route gives,
-and /metrics as Prometheus text. The description follows the model being served: a reload with
-another contract changes it.
+/predict is a plain Starlette route that reads its body by hand (the contract check is faster and
+more precise than a pydantic model), so FastAPI does not describe it. ``describe`` adds it, with
+what clients and fuzzers need: the request body (records with the contract's columns, types,
+ranges, allowed values and the id; the target may be sent and is ignored), the answer, every 4xx
+the route gives, and /metrics as Prometheus text. The description follows the model being
+served: a reload with another contract changes it.
 """
 
 from __future__ import annotations
