@@ -12,6 +12,10 @@ from .errors import LockstepError
 
 # name -> ("module:attribute", one-line help); pipeline stages first, in pipeline order.
 COMMANDS = {
+    "code": (
+        "lockstep.stages.code:command",
+        "Write code/<stage>.sha256: the modules each stage runs, by hash.",
+    ),
     "params": (
         "lockstep.compose:command",
         "Compose conf/ into params.yaml, or --check it is current.",
