@@ -122,6 +122,13 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(project, tmp_path_factory
     assert status != 0 and "src/lockstep/util.py:1: cannot parse it" in output, output
     assert not (project / "code").exists()
 
+    (project / "src/lockstep/util.py").write_text("VALUE = 1\n")
+    cli = project / "src/lockstep/cli.py"
+    cli.write_text(cli.read_text().replace('"serve"})', '"serve"} | {"tune"})'))
+    status, output = code()
+    assert status != 0 and "src/lockstep/cli.py:7: keep NUMERIC_COMMANDS a literal" in output
+    assert not (project / "code").exists()
+
     elsewhere = tmp_path_factory.mktemp("elsewhere")
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(elsewhere)

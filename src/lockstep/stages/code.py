@@ -1,4 +1,4 @@
-"""Stage code: src/lockstep/ → code/<stage>.sha256; `lockstep code`, the first stage of `dvc repro`.
+"""Stage code: src/lockstep/ → code/<stage>.sha256; `lockstep code`, first in `dvc repro`.
 
 Each other stage depends on one file, its manifest, instead of every module it runs: the lockstep
 modules `lockstep <stage>` runs, one line each, ``<sha256>  src/lockstep/<path>.py``, sorted (the
@@ -95,14 +95,20 @@ class Modules:
 
     def cli_constant(self, constant: str) -> object:
         """A literal assigned at the top of cli.py (``frozenset({...})`` read as its set)."""
+        where = self.paths[f"{PACKAGE}.cli"]
         for node in self.tree(f"{PACKAGE}.cli").body:
             names = [getattr(t, "id", None) for t in getattr(node, "targets", ())]
             if isinstance(node, ast.Assign) and names == [constant]:
                 value = node.value
                 if isinstance(value, ast.Call) and ast.unparse(value.func) == "frozenset":
                     value = value.args[0]
-                return ast.literal_eval(value)
-        raise LockstepError(f"{self.paths[f'{PACKAGE}.cli']}: no literal {constant} = ... found")
+                try:
+                    return ast.literal_eval(value)
+                except ValueError as exc:
+                    raise LockstepError(
+                        f"{where}:{node.lineno}: keep {constant} a literal"
+                    ) from exc
+        raise LockstepError(f"{where}: no {constant} = ... found (`lockstep code` reads it)")
 
     def stages(self) -> list[str]:
         """The pipeline stages with a module in stages/ (cli.py's COMMANDS order), but this one."""
