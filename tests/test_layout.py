@@ -39,6 +39,7 @@ GROUND = {
     "paired",
     "significance",
     "scores",
+    "encoding",
 }
 MODEL_LEVEL = {"contract", "features", "models", "explain"}
 CAPABILITIES = {"review", "registry", "reproduce", "serve", "monitor", "tune"}
