@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from typing import Any
-from unittest import mock
 
 import numpy as np
 
@@ -68,9 +67,13 @@ def text_categories() -> Iterator[None]:
     """While active, scikit-learn's encoders count and map text categories in C (see above)."""
     from sklearn.utils import _encode
 
-    with contextlib.ExitStack() as stack:
-        for name, faster in (("_get_counts", text_counts), ("_map_to_integer", text_codes)):
-            original = getattr(_encode, name, None)
-            if original is not None:  # another scikit-learn: its own code, unchanged
-                stack.enter_context(mock.patch.object(_encode, name, faster(original)))
+    faster = {"_get_counts": text_counts, "_map_to_integer": text_codes}
+    # another scikit-learn without these functions keeps its own code, unchanged
+    originals = {name: getattr(_encode, name) for name in faster if hasattr(_encode, name)}
+    for name, original in originals.items():
+        setattr(_encode, name, faster[name](original))
+    try:
         yield
+    finally:
+        for name, original in originals.items():
+            setattr(_encode, name, original)
