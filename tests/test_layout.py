@@ -38,6 +38,7 @@ GROUND = {
     "paired",
     "significance",
     "scores",
+    "encoding",
 }
 MODEL_LEVEL = {"contract", "features", "models", "explain"}
 CAPABILITIES = {"review", "registry", "reproduce", "serve", "monitor", "tune"}
