@@ -21,6 +21,7 @@ from sklearn.model_selection import cross_validate, train_test_split
 from ..cluster import check_address, fold_backend
 from ..config import load_params, read_section, section
 from ..contract.schema import DataConfig
+from ..encoding import text_categories
 from ..errors import LockstepError
 from ..features import FeaturizeParams
 from ..io import read_parquet, rounded, write_bytes, write_json
@@ -121,9 +122,10 @@ def command(params_path: str, input_path: str, model_path: str, metrics: str) ->
     )
     X, y = model_input(pipeline, frame.drop(columns=[data.target])), labels(frame, data)
     del frame  # its text columns: X holds them as categoricals
-    with fold_backend(train_params.scheduler):
-        report = cross_validation(pipeline, X, y, train_params)
-    pipeline.fit(X, y)
+    with text_categories():
+        with fold_backend(train_params.scheduler):
+            report = cross_validation(pipeline, X, y, train_params)
+        pipeline.fit(X, y)
     write_bytes(model_path, dumps_model(pipeline))
     write_json(metrics, report)
     summary = ", ".join(f"{k} {v['mean']:.4f}±{v['std']:.4f}" for k, v in report["cv"].items())
