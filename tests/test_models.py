@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import zipfile
 
 import numpy as np
 import pandas as pd
 import pytest
-import skops.io as sio
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import OrdinalEncoder
+from sklearn.preprocessing import MinMaxScaler, OrdinalEncoder
 
 from lockstep.errors import LockstepError
 from lockstep.models import (
@@ -24,6 +25,7 @@ from lockstep.models import (
     make_estimator,
     make_pipeline,
     model_input,
+    skops_io,
 )
 from tests.helpers.models import SMALL, fitted
 from tests.helpers.tiny import DERIVED, data_config, raw_frame
@@ -113,9 +115,36 @@ def test_dumps_model_refuses_a_type_not_trusted():
 def test_loads_model_refuses_a_type_not_trusted():
     model, _ = fitted("logistic_regression")
     model.steps.insert(0, ("shout", Shout()))
-    data = sio.dumps(model)
+    data = skops_io().dumps(model)
     with pytest.raises(LockstepError, match=r"fetched\.skops contains untrusted types.*Shout"):
         loads_model(data, where="fetched.skops")
+
+
+def test_a_scikit_learn_type_no_pipeline_holds_is_not_trusted_either():
+    model, _ = fitted("logistic_regression")
+    model.steps.insert(0, ("scale", MinMaxScaler()))
+    with pytest.raises(LockstepError, match=r"does not trust to load: .*MinMaxScaler"):
+        dumps_model(model)
+    with pytest.raises(LockstepError, match=r"untrusted types.*MinMaxScaler"):
+        loads_model(skops_io().dumps(model))
+
+
+def test_loading_a_model_does_not_import_every_scikit_learn_module(tmp_path):
+    """skops.io's default trust list would import all of scikit-learn (about 1 s per process)."""
+    path = tmp_path / "model.skops"
+    path.write_bytes(dumps_model(fitted("logistic_regression")[0]))
+    script = (
+        "import sys, sklearn.utils\n"
+        "from lockstep.models import load_model\n"
+        "real = sklearn.utils.all_estimators\n"
+        f"load_model({str(path)!r})\n"
+        "assert sklearn.utils.all_estimators is real, 'all_estimators was not put back'\n"
+        "print(sorted(m for m in ('sklearn.neural_network', 'sklearn.gaussian_process')"
+        " if m in sys.modules))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
 
 
 def test_trusted_types_are_only_the_ones_lockstep_needs():

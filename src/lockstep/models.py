@@ -35,14 +35,27 @@ FAMILIES = {
     "random_forest": "sklearn.ensemble:RandomForestClassifier",
     "hist_gradient_boosting": "sklearn.ensemble:HistGradientBoostingClassifier",
 }
-# Types beyond skops' defaults that lockstep's pipelines contain; nothing else is loaded.
+# Every type a lockstep pipeline holds (all three families), and nothing else is loaded: skops'
+# own default trust list of all scikit-learn estimators is left empty (see skops_io).
 TRUSTED_TYPES = [
     # histogram gradient boosting with categorical features validates its numeric columns with
     # partial(check_array, ...): the partial and that one function, no other callable
     "functools.partial",
     "lockstep.features.DerivedFeatures",
     "numpy.dtype",
+    "sklearn.compose._column_transformer.ColumnTransformer",
+    "sklearn.ensemble._forest.RandomForestClassifier",
+    "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.impute._base.SimpleImputer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.pipeline.Pipeline",
+    "sklearn.preprocessing._data.StandardScaler",
+    "sklearn.preprocessing._encoders.OneHotEncoder",
+    "sklearn.preprocessing._encoders.OrdinalEncoder",
+    "sklearn.preprocessing._function_transformer.FunctionTransformer",
+    "sklearn.preprocessing._label.LabelEncoder",
+    "sklearn.tree._classes.DecisionTreeClassifier",
     "sklearn.tree._tree.Tree",
     "sklearn.utils.validation.check_array",
 ]
@@ -268,9 +281,30 @@ def _canonical_zip(data: bytes) -> bytes:
     return buffer.getvalue()
 
 
-def dumps_model(model: Any) -> bytes:
-    import skops.io as sio
+def skops_io() -> Any:
+    """``skops.io``, imported without its default trust list of every scikit-learn estimator.
 
+    Importing skops.io calls ``sklearn.utils.all_estimators()``, which imports every
+    scikit-learn module to list 200+ estimators it trusts by default: about 1 s of CPU in each
+    process that saves or loads a model. lockstep never relies on that list (TRUSTED_TYPES names
+    every type its pipelines hold, and both dumps_model and loads_model check against it), so
+    the function is swapped for an empty one while skops.io is first imported."""
+    import sys
+
+    if "skops.io" not in sys.modules:
+        import sklearn.utils
+
+        real = sklearn.utils.all_estimators
+        sklearn.utils.all_estimators = lambda *args, **kwargs: []
+        try:
+            import skops.io  # noqa: F401
+        finally:
+            sklearn.utils.all_estimators = real
+    return sys.modules["skops.io"]
+
+
+def dumps_model(model: Any) -> bytes:
+    sio = skops_io()
     data = _canonical_zip(sio.dumps(model))
     untrusted = sorted(set(sio.get_untrusted_types(data=data)) - set(TRUSTED_TYPES))
     if untrusted:
@@ -282,7 +316,7 @@ def dumps_model(model: Any) -> bytes:
 
 
 def loads_model(data: bytes, where: str = "model") -> Any:
-    import skops.io as sio
+    sio = skops_io()
 
     untrusted = sorted(set(sio.get_untrusted_types(data=data)) - set(TRUSTED_TYPES))
     if untrusted:
