@@ -5,10 +5,11 @@ Params: ``data``, ``split.test_size``, ``train.cv_folds``. Builds the pandera sc
 config and validates lazily, so every failing check is reported at once. On failure it prints a
 table (column, check, rows failing, a few ids and values, each cut to 80 characters), still writes
 reports/validation.json, and exits 1 before any later stage runs. The target must hold two classes
-or more, each with enough rows for the stratified split and k-fold cross-validation. When the
-data passes, it writes the column types (name, dtype, nullable of each column of ``data.columns``)
-for train and the model card, which depend on that file instead of on ``data.columns``
-(lockstep.contract.column_types).
+or more, each with enough rows for the stratified split and k-fold cross-validation. It writes
+the column types (name, dtype, nullable of each column of ``data.columns``) for train and the
+model card, which depend on that file instead of on ``data.columns``
+(lockstep.contract.column_types); they come from the contract alone, so failing data leaves them
+as they were.
 """
 
 from __future__ import annotations
@@ -123,6 +124,9 @@ def command(
     cfg = read_section(DataConfig, params)
     input_path = input_path or f"data/raw/{cfg.name}.parquet"
     needs = load_needs(params)
+    # From the contract alone, so written first: DVC deletes a stage's outputs before it runs,
+    # and failing data must not leave this Git-tracked file deleted.
+    write_column_types(types_path, cfg)
     if cfg.engine == "dask":  # writes the parts itself when they pass
         from .dask_validate import validate_parts
 
@@ -152,5 +156,4 @@ def command(
         )
     if cfg.engine != "dask":
         write_parquet(output, validated)
-    write_column_types(types_path, cfg)
     click.echo(f"validate: {report['rows_checked']} rows passed -> {output}", file=sys.stdout)
