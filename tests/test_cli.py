@@ -394,7 +394,9 @@ def test_a_failed_stage_says_how_to_get_the_committed_outputs_back(tmp_path, mon
     failed = CliRunner().invoke(main, ["split"])
     assert failed.exit_code == 1
     assert "has no 'split' section" in failed.output
-    assert "`git checkout -- reports/` and `dvc checkout`" in failed.output
+    assert "`git checkout -- code/ reports/` and `dvc checkout`" in failed.output
+    code = CliRunner().invoke(main, ["code"])  # DVC deletes code/*.sha256 before it runs
+    assert code.exit_code == 1 and "`git checkout -- code/ reports/`" in code.output
     other = CliRunner().invoke(main, ["params", "--check"])  # not a stage with outputs
     assert other.exit_code == 1
     assert "dvc checkout" not in other.output

@@ -2,22 +2,21 @@
 
 Imports go down: ground floor <- contract/features/models <- stages <- capabilities <- cli. No
 import cycle; nothing outside stages/ imports a stage; the modules inside a saved model and on the
-serving path never import click; each dvc.yaml stage lists exactly the modules it runs as deps.
+serving path never import click; each dvc.yaml stage depends on code/<stage>.sha256, which lists
+exactly the modules it runs (`lockstep code` writes it; the `code` stage depends on src/lockstep).
 """
 
 from __future__ import annotations
 
 import ast
-import importlib.util
 import json
-from functools import cache
-from pathlib import Path
 
 import pytest
 import yaml
 
 from lockstep import paths
-from lockstep.cli import NUMERIC_COMMANDS
+from lockstep.cli import COMMANDS, NUMERIC_COMMANDS
+from lockstep.stages.code import Modules, stale
 from tests.conftest import ROOT
 
 SRC = ROOT / "src"
@@ -39,6 +38,7 @@ GROUND = {
     "paired",
     "significance",
     "scores",
+    "encoding",
 }
 MODEL_LEVEL = {"contract", "features", "models", "explain"}
 CAPABILITIES = {"review", "registry", "reproduce", "serve", "monitor", "tune"}
@@ -52,45 +52,10 @@ CLICK_FREE = (
 )
 
 
-def module_name(path: Path) -> str:
-    parts = path.relative_to(SRC).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
-
-
-@cache
-def tree(name: str) -> ast.Module:
-    return ast.parse(MODULES[name].read_text(encoding="utf-8"))
-
-
-@cache
-def imports(name: str) -> frozenset[str]:
-    """The lockstep modules ``name`` imports anywhere (in functions too), as module names."""
-    package = name if MODULES[name].name == "__init__.py" else name.rpartition(".")[0]
-    found = set()
-    for node in ast.walk(tree(name)):
-        if isinstance(node, ast.Import):
-            found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                base = importlib.util.resolve_name("." * node.level + base, package)
-            for alias in node.names:
-                sub = f"{base}.{alias.name}"
-                found.add(sub if sub in MODULES else base)
-    return frozenset(m for m in found if m in MODULES and m != name)
-
-
-def closure(name: str) -> set[str]:
-    seen, todo = set(), [name]
-    while todo:
-        current = todo.pop()
-        if current not in seen:
-            seen.add(current)
-            todo.extend(imports(current))
-    return seen
+# The import graph as `lockstep code` reads it (ast, nothing imported): one reading for both.
+GRAPH = Modules(SRC)
+MODULES = GRAPH.paths
+tree, imports, closure = GRAPH.tree, GRAPH.imports, GRAPH.closure
 
 
 def level(name: str) -> int:
@@ -180,25 +145,49 @@ def test_every_package_says_what_it_owns_and_runs_nothing():
         body = tree(name).body
         assert ast.get_docstring(tree(name)), f"{path}: add a docstring saying what it owns"
         code = [n for n in body[1:] if not (name == "lockstep" and isinstance(n, ast.Assign))]
-        assert not code, f"{path}: keep code out of __init__.py (stage deps do not list it)"
+        assert not code, f"{path}: keep code out of __init__.py (code/*.sha256 do not list it)"
 
 
-def stage_deps() -> dict[str, set[str]]:
-    """dvc.yaml: stage -> the src/lockstep files it lists under deps."""
-    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
-    return {
-        name: {d for d in stage.get("deps", []) if d.startswith("src/lockstep/")}
-        for name, stage in stages.items()
-    }
+PIPELINE = yaml.safe_load((ROOT / "dvc.yaml").read_text(encoding="utf-8"))["stages"]
+STALE_CODE = "run `lockstep code` (or `dvc repro`) and commit code/ and dvc.lock"
 
 
-@pytest.mark.parametrize("stage", sorted(stage_deps()))
-def test_stage_deps_are_exactly_the_modules_the_stage_runs(stage):
+def manifest(stage: str) -> str:
+    return f"{paths.CODE_DIR}/{stage}.sha256"
+
+
+def listed(stage: str) -> list[str]:
+    """The files the committed code/<stage>.sha256 names, in its order (sha256sum's lines)."""
+    lines = (ROOT / manifest(stage)).read_text(encoding="utf-8").splitlines()
+    return [line.split("  ", 1)[1] for line in lines]
+
+
+def test_the_code_stage_runs_first_on_the_package_and_writes_every_manifest():
+    first, entry = next(iter(PIPELINE.items()))
+    assert (first, entry["cmd"], entry["deps"]) == ("code", "lockstep code", ["src/lockstep"])
+    outs = {next(iter(o)): o[next(iter(o))] for o in entry["outs"]}
+    others = [name for name in PIPELINE if name != "code"]
+    assert list(outs) == [manifest(s) for s in others]
+    assert all(spec == {"cache": False} for spec in outs.values()), "kept in Git: cache: false"
+    assert GRAPH.stages() == others, "every stage has a module in stages/ and a manifest"
+    assert "code" in COMMANDS
+
+
+@pytest.mark.parametrize("stage", [s for s in PIPELINE if s != "code"])
+def test_a_stage_depends_on_its_manifest_and_on_no_module_directly(stage):
+    deps = PIPELINE[stage].get("deps", [])
+    assert manifest(stage) in deps, f"dvc.yaml {stage}: add the dep {manifest(stage)}"
+    direct = [d for d in deps if d.startswith("src/")]
+    assert not direct, f"dvc.yaml {stage}: drop {direct}; {manifest(stage)} covers them"
+
+
+@pytest.mark.parametrize("stage", [s for s in PIPELINE if s != "code"])
+def test_a_manifest_lists_exactly_the_modules_the_stage_runs(stage):
     """`lockstep <stage>` runs stages/<stage>.py and what it imports, transitively.
 
     cli.py only dispatches (it pins the numeric environment first, so numerics.py is a dependency
     of the stages whose outputs depend on it) and the packages' __init__.py hold only docstrings,
-    so neither is a dependency; everything else the stage imports is, or `dvc repro` misses it.
+    so neither is listed; everything else the stage imports is, or `dvc repro` misses it.
     """
     runs = closure(f"lockstep.stages.{stage}")
     if stage in NUMERIC_COMMANDS:  # cli.py pins the numeric environment before these run
@@ -206,9 +195,15 @@ def test_stage_deps_are_exactly_the_modules_the_stage_runs(stage):
     wanted = {
         MODULES[m].relative_to(ROOT).as_posix() for m in runs if MODULES[m].name != "__init__.py"
     }
-    listed = stage_deps()[stage]
-    assert not wanted - listed, f"dvc.yaml {stage}: add deps {sorted(wanted - listed)}"
-    assert not listed - wanted, f"dvc.yaml {stage}: drop deps {sorted(listed - wanted)}"
+    names = listed(stage)
+    assert names == sorted(names), f"{manifest(stage)}: not sorted; {STALE_CODE}"
+    assert not wanted - set(names), f"{manifest(stage)}: misses {sorted(wanted - set(names))}"
+    assert not set(names) - wanted, f"{manifest(stage)}: lists {sorted(set(names) - wanted)}"
+
+
+def test_the_committed_manifests_are_the_committed_code():
+    """What `lockstep code --check` checks: every line's sha256 is the file's, no manifest extra."""
+    assert stale(ROOT, GRAPH.manifests()) == [], STALE_CODE
 
 
 def test_paths_module_agrees_with_dvc_yaml():

@@ -12,6 +12,10 @@ from .errors import LockstepError
 
 # name -> ("module:attribute", one-line help); pipeline stages first, in pipeline order.
 COMMANDS = {
+    "code": (
+        "lockstep.stages.code:command",
+        "Write code/<stage>.sha256: the modules each stage runs, by hash.",
+    ),
     "params": (
         "lockstep.compose:command",
         "Compose conf/ into params.yaml, or --check it is current.",
@@ -82,9 +86,11 @@ COMMANDS = {
 
 # The dvc.yaml stages that write outputs. DVC deletes a stage's outputs before running it, so a
 # failed stage leaves tracked files deleted: its error says how to get them back.
-STAGES = frozenset({"ingest", "validate", "split", "featurize", "train", "evaluate", "model_card"})
+STAGES = frozenset(
+    {"code", "ingest", "validate", "split", "featurize", "train", "evaluate", "model_card"}
+)
 RECOVER = (
-    "\nTo get back the committed outputs: `git checkout -- reports/` and `dvc checkout` "
+    "\nTo get back the committed outputs: `git checkout -- code/ reports/` and `dvc checkout` "
     "(and `git checkout -- params.yaml` after a failed `dvc exp run -S`)."
 )
 

@@ -7,6 +7,8 @@ a test checks the two agree.
 from __future__ import annotations
 
 CONF_DIR = "conf"
+SOURCE_DIR = "src"  # the lockstep package is src/lockstep/
+CODE_DIR = "code"  # code/<stage>.sha256: the modules each stage runs (`lockstep code`)
 PARAMS_FILE = "params.yaml"
 LOCK_FILE = "requirements.lock"
 PYPROJECT_FILE = "pyproject.toml"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -17,7 +18,11 @@ UPSTREAM_OF_TRAIN = ("ingest", "validate", "split", "featurize")
 def test_repro_meets_the_auc_bar_and_reruns_nothing(project):
     metrics = json.loads((project / "reports/metrics.json").read_text())
     assert metrics["roc_auc"] >= 0.84
-    again = run(["dvc", "repro"], project)
+    # The bytecode Python writes next to the modules (without PYTHONDONTWRITEBYTECODE) is in
+    # src/lockstep/, the `code` stage's dep: .dvcignore and .gitignore leave it out.
+    run([sys.executable, "-m", "compileall", "-q", "src/lockstep"], project)
+    assert list((project / "src/lockstep/stages/__pycache__").glob("*.pyc"))
+    again = run(["dvc", "repro"], project, PYTHONDONTWRITEBYTECODE="")
     assert "Running stage" not in again.stdout
     assert run(["git", "status", "--porcelain"], project).stdout == ""
 
@@ -40,6 +45,24 @@ def test_forced_repro_gives_byte_identical_outputs(project):
     assert changed == []
     assert (project / "dvc.lock").read_bytes() == lock_before
     assert run(["git", "status", "--porcelain"], project).stdout == ""
+
+
+def test_a_code_edit_reruns_only_the_stages_that_run_the_module(project):
+    """src/lockstep/ is one dep of the `code` stage; each stage depends on its manifest."""
+    for rel, note in (("stages/fairness.py", "fairness"), ("serve/app.py", "no stage")):
+        module = project / "src/lockstep" / rel
+        module.write_text(module.read_text() + f"\n# an edit that only {note} runs\n")
+
+    repro = run(["dvc", "repro"], project)
+
+    assert stages_run(repro.stdout) == ["code", "fairness"]
+    changed = run(["git", "status", "--porcelain"], project).stdout.splitlines()
+    assert sorted(line[3:] for line in changed) == [
+        "code/fairness.sha256",
+        "dvc.lock",
+        "src/lockstep/serve/app.py",
+        "src/lockstep/stages/fairness.py",
+    ]
 
 
 def test_a_train_param_reruns_only_train_and_what_follows(project):

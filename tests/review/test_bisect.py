@@ -36,11 +36,12 @@ def test_changed_files_are_grouped_as_data_params_code() -> None:
         "reports/metrics.json",
         "README.md",
         "dvc.yaml",
+        "code/train.sha256",
     ]
     assert summarize(paths) == {
         "data": ["data/raw.dvc", "data/source/a.csv"],
         "params": ["conf/model/lr.yaml", "params.yaml"],
-        "code": ["dvc.yaml", "src/lockstep/x.py"],
+        "code": ["code/train.sha256", "dvc.yaml", "src/lockstep/x.py"],
         "outputs": ["dvc.lock", "reports/metrics.json"],
         "other": ["README.md"],
     }

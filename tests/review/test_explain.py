@@ -30,11 +30,12 @@ def test_changed_files_split_into_data_params_code() -> None:
         "dvc.lock",
         "reports/metrics.json",
         "dvc.yaml",
+        "code/train.sha256",
     ]
     assert split_changes(paths) == {
         "data": ["data/source/t.csv"],
         "params": ["conf/model/x.yaml", "params.yaml"],
-        "code": ["dvc.yaml", "src/lockstep/a.py"],
+        "code": ["code/train.sha256", "dvc.yaml", "src/lockstep/a.py"],
     }
 
 

@@ -6,12 +6,14 @@ A user who checks out a commit and runs `dvc status` must see nothing changed bu
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 import yaml
 from ruamel.yaml import YAML
 
 from lockstep.paths import COLUMN_TYPES_FILE
+from lockstep.reproduce.verify import md5_dir
 from tests.conftest import ROOT
 
 # DVC writes dvc.lock as YAML 1.2 (where `Yes` is text), so read it the way DVC does.
@@ -26,7 +28,7 @@ def file_deps() -> list[tuple[str, str, str]]:
         (stage, dep["path"], dep["md5"])
         for stage, entry in LOCK.items()
         for dep in entry.get("deps", [])
-        if dep["path"].startswith(("src/", "conf/")) and not dep["md5"].endswith(".dir")
+        if dep["path"].startswith(("src/", "conf/", "code/")) and not dep["md5"].endswith(".dir")
     ]
 
 
@@ -34,6 +36,17 @@ def file_deps() -> list[tuple[str, str, str]]:
 def test_locked_code_is_the_committed_code(stage, path, md5):
     current = hashlib.md5((ROOT / path).read_bytes(), usedforsecurity=False).hexdigest()
     assert current == md5, f"{stage}: {path} changed since it was locked; {STALE}"
+
+
+def test_the_locked_package_is_the_committed_package():
+    """The `code` stage's dep: DVC's hash of src/lockstep/, bytecode left out (.dvcignore)."""
+    dep = next(d for d in LOCK["code"]["deps"] if d["path"] == "src/lockstep")
+    assert "__pycache__/" in (ROOT / ".dvcignore").read_text().splitlines()
+    assert md5_dir(ROOT / "src/lockstep", bytecode) == dep["md5"], f"src/lockstep: {STALE}"
+
+
+def bytecode(path: Path) -> bool:
+    return "__pycache__" in path.parts or path.suffix in (".pyc", ".pyo")
 
 
 @pytest.mark.parametrize("stage", sorted(LOCK))

@@ -71,12 +71,13 @@ def stage_order(stages: dict[str, Any]) -> list[str]:
     return order
 
 
-def md5_dir(path: Path) -> str:
-    """DVC's folder hash: md5 of the sorted JSON list of {md5, relpath} entries, plus '.dir'."""
+def md5_dir(path: Path, ignored: Callable[[Path], bool] = lambda _: False) -> str:
+    """DVC's folder hash: md5 of the sorted JSON list of {md5, relpath} entries, plus '.dir'
+    (``ignored``: the files .dvcignore leaves out)."""
     entries = [
         {"md5": file_hash(f, "md5"), "relpath": f.relative_to(path).as_posix()}
         for f in sorted(path.rglob("*"), key=lambda p: p.relative_to(path).as_posix())
-        if f.is_file()
+        if f.is_file() and not ignored(f)
     ]
     body = json.dumps(entries, sort_keys=True).encode("utf-8")
     return hashlib.md5(body, usedforsecurity=False).hexdigest() + ".dir"

@@ -46,7 +46,7 @@ def group(path: str) -> str:
         return "data"
     if path == "params.yaml" or path.startswith("conf/"):
         return "params"
-    if path.startswith(("src/", "tests/")) or path in ("dvc.yaml", "pyproject.toml"):
+    if path.startswith(("src/", "code/", "tests/")) or path in ("dvc.yaml", "pyproject.toml"):
         return "code"
     if path.startswith("reports/") or path in ("dvc.lock", "requirements.lock"):
         return "outputs"

@@ -1,8 +1,8 @@
 """`lockstep explain`: split a metric's change between data, params and code (Shapley values).
 
 The files a commit changes fall into factors: data (data/, *.dvc), params (params.yaml, conf/)
-and code (src/, dvc.yaml, pyproject.toml, requirements.lock). For every combination of taking
-each changed factor from base or from head, the pipeline runs in a temporary worktree (base's
+and code (src/, code/, dvc.yaml, pyproject.toml, requirements.lock). For every combination of
+taking each changed factor from base or from head, the pipeline runs in a temporary worktree (base's
 tree with head's files of those factors; DVC's run-cache skips stages it has seen), at most
 2^3 = 8 runs, fewer when a factor did not change (the two corners are the commits themselves).
 A factor's contribution is its Shapley value: its marginal effect averaged over the orders in
@@ -47,13 +47,16 @@ class Explanation:
         return len(self.values) - 2
 
 
+CODE_FILES = ("dvc.yaml", "pyproject.toml", "requirements.lock")
+
+
 def factor_of(path: str) -> str | None:
     """Which factor a changed file belongs to (None: it does not feed the pipeline)."""
     if path.startswith("data/") or path.endswith(".dvc"):
         return "data"
     if path == "params.yaml" or path.startswith("conf/"):
         return "params"
-    if path.startswith("src/") or path in ("dvc.yaml", "pyproject.toml", "requirements.lock"):
+    if path.startswith(("src/", "code/")) or path in CODE_FILES:
         return "code"
     return None
 

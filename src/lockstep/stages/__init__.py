@@ -1,3 +1,4 @@
-"""The pipeline: one module per dvc.yaml stage (ingest ... model_card), each with a click
-``command`` named after the stage. Stages import downward only, and nothing outside this package
-imports a stage; dvc.yaml lists as each stage's deps exactly the modules it imports."""
+"""The pipeline: one module per dvc.yaml stage (code, params, ingest ... model_card), each with a
+click ``command`` named after the stage. Stages import downward only, and nothing outside this
+package imports a stage; each stage's code dep in dvc.yaml is code/<stage>.sha256, the modules it
+runs (written by the `code` stage, code.py)."""

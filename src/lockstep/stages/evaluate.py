@@ -28,6 +28,7 @@ from sklearn.inspection import permutation_importance
 from .. import explain
 from ..config import DEFAULT_THRESHOLD, check_threshold, load_params, read_section
 from ..contract.schema import DataConfig
+from ..encoding import text_categories
 from ..errors import LockstepError
 from ..io import read_parquet, rounded, write_json, write_parquet
 from ..models import check_scorer, labels, load_model, model_input
@@ -155,14 +156,15 @@ def importance(model: Any, X: pd.DataFrame, y: np.ndarray, params: EvaluateParam
             np.random.default_rng(params.seed).choice(len(X), params.importance_rows, replace=False)
         )
         X, y = X.iloc[rows], y[rows]
-    result = permutation_importance(
-        scored,
-        X,
-        y,
-        scoring=params.importance_metric,
-        n_repeats=params.importance_repeats,
-        random_state=params.seed,
-    )
+    with text_categories():
+        result = permutation_importance(
+            scored,
+            X,
+            y,
+            scoring=params.importance_metric,
+            n_repeats=params.importance_repeats,
+            random_state=params.seed,
+        )
     rows = [
         {"feature": str(c), "importance": rounded(m), "std": rounded(s)}
         for c, m, s in zip(X.columns, result.importances_mean, result.importances_std, strict=True)
@@ -210,7 +212,9 @@ def score_test_rows(params_path: str, model_path: str, input_path: str) -> Score
     frame = read_parquet(input_path)
     model = load_model(model_path)
     X, y = model_input(model, frame.drop(columns=[data.target])), labels(frame, data)
-    return Scored(params, data, ev, frame, X, y, model, model.predict_proba(X)[:, 1])
+    with text_categories():
+        proba = model.predict_proba(X)[:, 1]
+    return Scored(params, data, ev, frame, X, y, model, proba)
 
 
 @click.command("evaluate")

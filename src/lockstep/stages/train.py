@@ -25,6 +25,7 @@ from ..cluster import check_address, fold_backend
 from ..config import load_params, read_section, section
 from ..contract.column_types import with_column_types
 from ..contract.schema import DataConfig
+from ..encoding import text_categories
 from ..errors import LockstepError
 from ..features import FeaturizeParams
 from ..io import read_parquet, rounded, write_bytes, write_json
@@ -127,9 +128,10 @@ def command(
     )
     X, y = model_input(pipeline, frame.drop(columns=[data.target])), labels(frame, data)
     del frame  # its text columns: X holds them as categoricals
-    with fold_backend(train_params.scheduler):
-        report = cross_validation(pipeline, X, y, train_params)
-    pipeline.fit(X, y)
+    with text_categories():
+        with fold_backend(train_params.scheduler):
+            report = cross_validation(pipeline, X, y, train_params)
+        pipeline.fit(X, y)
     write_bytes(model_path, dumps_model(pipeline))
     write_json(metrics, report)
     summary = ", ".join(f"{k} {v['mean']:.4f}±{v['std']:.4f}" for k, v in report["cv"].items())

@@ -1,0 +1,79 @@
+"""scikit-learn's encoders on text categories: the same results, counted by pandas' hash table.
+
+To fit an ``OrdinalEncoder`` with ``max_categories`` (how histogram gradient boosting's native
+categories are encoded, see lockstep.models), scikit-learn counts every value of every text
+column in a Python loop that asks of each value whether it is NaN, and its transform looks each
+value up in a dict, one at a time: at 800,000 rows about 8 s of one core, more than the encoding
+needs. ``text_categories()`` makes both run in pandas' C hash table while it is active, but only
+where every category is a ``str``; anything else (missing values, numbers, objects, an unseen
+value) takes scikit-learn's own path, so every count, code and error is what it would have been,
+and a model fitted under it is byte-identical. The counts still decide which categories
+``max_categories`` groups as infrequent: a column with more categories than the cap is capped
+as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+
+def _text_index(values: Any, uniques: Any) -> Any:
+    """A pandas Index of ``uniques`` when they are all ``str`` and ``values`` an object array;
+    else None (then scikit-learn's own code runs)."""
+    import pandas as pd
+
+    if not isinstance(values, np.ndarray) or values.dtype != object:
+        return None
+    if not all(type(u) is str for u in uniques):
+        return None
+    return pd.Index(np.asarray(uniques, dtype=object), dtype=object)
+
+
+def text_counts(original: Any) -> Any:
+    """``_get_counts(values, uniques)``: how often each of ``uniques`` occurs in ``values``."""
+
+    def counts(values: Any, uniques: Any) -> Any:
+        index = _text_index(values, uniques)
+        if index is None:
+            return original(values, uniques)
+        codes = index.get_indexer(values)
+        found = codes >= 0
+        return np.bincount(codes[found], minlength=len(index)).astype(np.int64)
+
+    return counts
+
+
+def text_codes(original: Any) -> Any:
+    """``_map_to_integer(values, uniques)``: each value's position in ``uniques``."""
+
+    def codes(values: Any, uniques: Any) -> Any:
+        index = _text_index(values, uniques)
+        if index is None:
+            return original(values, uniques)
+        out = index.get_indexer(values)
+        if (out < 0).any():  # a value not among uniques: scikit-learn's own error
+            return original(values, uniques)
+        return out.astype(np.int64, copy=False)
+
+    return codes
+
+
+@contextlib.contextmanager
+def text_categories() -> Iterator[None]:
+    """While active, scikit-learn's encoders count and map text categories in C (see above)."""
+    from sklearn.utils import _encode
+
+    faster = {"_get_counts": text_counts, "_map_to_integer": text_codes}
+    # another scikit-learn without these functions keeps its own code, unchanged
+    originals = {name: getattr(_encode, name) for name in faster if hasattr(_encode, name)}
+    for name, original in originals.items():
+        setattr(_encode, name, faster[name](original))
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(_encode, name, original)
