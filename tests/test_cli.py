@@ -32,6 +32,7 @@ OUTPUTS = (
     "reports/ingest.json",
     "data/validated.parquet",
     "reports/validation.json",
+    "reports/column_types.json",
     "data/split/train.parquet",
     "data/split/test.parquet",
     "data/features/train.parquet",
@@ -266,7 +267,7 @@ def test_train_saves_a_loadable_model_and_cv_metrics(done):
 
 
 def test_train_with_an_unknown_model_param_fails_and_writes_no_model(project, done):
-    copy_outputs(done, project, "data/features/train.parquet")
+    copy_outputs(done, project, "data/features/train.parquet", "reports/column_types.json")
     write_params(project / "params.yaml", params(model={"family": "random_forest", "depth": 3}))
     result = invoke("train")
     assert result.exit_code == 1
@@ -274,8 +275,17 @@ def test_train_with_an_unknown_model_param_fails_and_writes_no_model(project, do
     assert not (project / "models").exists()
 
 
-def test_train_switches_family_from_params(project, done):
+def test_train_without_the_column_types_says_which_stage_writes_them(project, done):
     copy_outputs(done, project, "data/features/train.parquet")
+    result = invoke("train")
+    assert result.exit_code == 1
+    assert "reports/column_types.json not found: stage validate writes it" in result.output
+    assert "dvc repro validate" in result.output
+    assert not (project / "models").exists()
+
+
+def test_train_switches_family_from_params(project, done):
+    copy_outputs(done, project, "data/features/train.parquet", "reports/column_types.json")
     model = {"family": "hist_gradient_boosting", "max_iter": 5, "min_samples_leaf": 2}
     write_params(project / "params.yaml", params(model=model))
     result = invoke("train")

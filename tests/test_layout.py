@@ -219,6 +219,7 @@ def test_paths_module_agrees_with_dvc_yaml():
         paths.MODEL_FILE,
         paths.INGEST_FILE,
         paths.VALIDATION_FILE,
+        paths.COLUMN_TYPES_FILE,
         paths.CV_FILE,
         paths.METRICS_FILE,
         paths.MODEL_CARD,

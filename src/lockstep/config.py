@@ -93,13 +93,18 @@ def _cut(values: dict[str, Any], tree: dict[str, Any]) -> Declared:
 class Undeclared:
     """The value of a params key the stage does not declare in dvc.yaml: any use of it fails."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, fix: str | None = None) -> None:
         self.key = key
+        self.fix = fix  # how to declare it, when not by `params:` (a file the stage depends on)
 
     def fail(self, *args: Any, **kwargs: Any) -> Any:
         raise LockstepError(
-            f"'{self.key}' is read but not declared: add it to the stage's `params:` in dvc.yaml "
-            "and to the stage's PARAMS, so DVC re-runs the stage when it changes"
+            f"'{self.key}' is read but not declared: "
+            + (
+                self.fix
+                or "add it to the stage's `params:` in dvc.yaml and to the stage's PARAMS, so "
+                "DVC re-runs the stage when it changes"
+            )
         )
 
     def __getattr__(self, name: str) -> Any:

@@ -23,6 +23,7 @@ SCORES_FILE = "data/scores/test.parquet"  # evaluate: id, label, probability of 
 
 INGEST_FILE = "reports/ingest.json"
 VALIDATION_FILE = "reports/validation.json"
+COLUMN_TYPES_FILE = "reports/column_types.json"  # validate: data.columns' types, for later stages
 CV_FILE = "reports/cv.json"
 METRICS_FILE = "reports/metrics.json"
 PLOTS_DIR = "reports/plots"

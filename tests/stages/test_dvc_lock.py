@@ -12,6 +12,7 @@ import pytest
 import yaml
 from ruamel.yaml import YAML
 
+from lockstep.paths import COLUMN_TYPES_FILE
 from lockstep.reproduce.verify import md5_dir
 from tests.conftest import ROOT
 
@@ -84,7 +85,27 @@ def test_locked_params_are_the_declared_keys_not_whole_sections(stage):
 
 
 def test_the_data_contract_is_locked_only_where_a_stage_reads_it():
-    """The column contract (the bulk of the data section) is in the stages that read it."""
+    """The column contract (the bulk of the data section) is locked once, under validate; the
+    stages after it depend on the column types validate hands on."""
     with_columns = sorted(s for s, e in STAGES.items() if "data.columns" in e.get("params", []))
-    assert with_columns == ["model_card", "train", "validate"]
+    assert with_columns == ["validate"]
     assert not any("data" in e.get("params", []) for e in STAGES.values())
+    outs = [next(iter(o)) if isinstance(o, dict) else o for o in STAGES["validate"]["outs"]]
+    assert COLUMN_TYPES_FILE in outs
+    readers = sorted(s for s, e in STAGES.items() if COLUMN_TYPES_FILE in e.get("deps", []))
+    assert readers == ["model_card", "train"]
+
+
+def test_the_committed_column_types_are_the_locked_ones():
+    """reports/column_types.json is kept in Git (cache: false): its bytes are what dvc.lock says
+    validate wrote and train and model_card read."""
+    current = hashlib.md5((ROOT / COLUMN_TYPES_FILE).read_bytes(), usedforsecurity=False)
+    locked = [
+        (stage, entry["md5"])
+        for stage, stage_lock in LOCK.items()
+        for entry in stage_lock.get("deps", []) + stage_lock.get("outs", [])
+        if entry["path"] == COLUMN_TYPES_FILE
+    ]
+    assert sorted(stage for stage, _ in locked) == ["model_card", "train", "validate"]
+    for stage, md5 in locked:
+        assert md5 == current.hexdigest(), f"{stage}: {COLUMN_TYPES_FILE} changed; {STALE}"

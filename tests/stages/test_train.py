@@ -7,11 +7,13 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import StratifiedKFold, cross_validate
 
-from lockstep.config import build
+from lockstep.config import build, declared_only, read_section
+from lockstep.contract.column_types import with_column_types, write_column_types
+from lockstep.contract.dataconfig import DataConfig
 from lockstep.errors import LockstepError
 from lockstep.models import labels, make_estimator, make_pipeline
-from lockstep.stages.train import TrainParams, cross_validation, cv_sample
-from tests.helpers.tiny import DERIVED, data_config, raw_frame
+from lockstep.stages.train import PARAMS, TrainParams, cross_validation, cv_sample
+from tests.helpers.tiny import DERIVED, data_config, data_dict, params, raw_frame
 
 
 def pipeline():
@@ -98,3 +100,23 @@ def test_cross_validation_samples_at_most_cv_rows_keeping_class_shares():
 def test_cv_rows_below_100_is_refused():
     with pytest.raises(LockstepError, match=r"train\.cv_rows must be at least 100 or null"):
         TrainParams(seed=0, cv_rows=50)
+
+
+def branch_columns(data: DataConfig) -> dict[str, list[str]]:
+    estimator = make_estimator({"family": "logistic_regression"}, seed=0)
+    preprocess = make_pipeline(data, DERIVED, estimator).named_steps["preprocess"]
+    return {name: list(columns) for name, _, columns in preprocess.transformers}
+
+
+def test_train_builds_the_model_from_the_column_types_file_not_data_columns(tmp_path):
+    """As the command reads it: its declared params (no data.columns) and validate's file."""
+    path = tmp_path / "column_types.json"
+    declared = read_section(DataConfig, declared_only(params(), PARAMS))
+    write_column_types(path, data_config())
+    assert branch_columns(with_column_types(declared, path)) == branch_columns(data_config())
+
+    columns = data_dict()["columns"]
+    columns["tenure"] = {"dtype": "str"}  # the file says tenure is text: train follows the file
+    write_column_types(path, data_config(columns=columns))
+    branches = branch_columns(with_column_types(declared, path))
+    assert "tenure" in branches["categorical"] and "tenure" not in branches["numeric"]

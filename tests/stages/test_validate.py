@@ -6,7 +6,9 @@ import json
 
 import pytest
 
+from lockstep.contract.column_types import read_column_types
 from lockstep.io import write_parquet
+from lockstep.paths import COLUMN_TYPES_FILE
 from lockstep.stages.validate import Needs, validate
 from tests.helpers.cli import invoke
 from tests.helpers.tiny import data_config, data_dict, params, raw_frame, write_params
@@ -68,6 +70,19 @@ def test_command_writes_validated_rows_and_report(workdir):
     assert report["passed"] is True
 
 
+def test_command_hands_on_the_column_types_byte_identical_on_a_rerun(workdir):
+    write_parquet(workdir / "data/raw/tiny.parquet", raw_frame())
+    assert invoke("validate", []).exit_code == 0
+    path = workdir / COLUMN_TYPES_FILE
+    first = path.read_bytes()
+    assert read_column_types(path).keys() == data_config().columns.keys()
+    columns = data_dict()["columns"]
+    columns["tenure"]["max"] = 100  # a bound: validate re-runs, the file (train's input) does not
+    write_params(workdir / "params.yaml", params(data=data_dict(columns=columns)))
+    assert invoke("validate", []).exit_code == 0
+    assert path.read_bytes() == first
+
+
 def test_command_exits_1_prints_the_table_and_writes_no_output(workdir):
     frame = raw_frame()
     frame.loc[3, "tenure"] = 999
@@ -84,6 +99,8 @@ def test_command_exits_1_prints_the_table_and_writes_no_output(workdir):
     assert any("contract" in line and "isin(" in line and "c08" in line for line in lines)
     assert "2 check(s) failed" in result.stderr
     assert not validated.exists()
+    # the contract's types, not the data's: kept in Git, so not left deleted by a failed run
+    assert read_column_types(workdir / COLUMN_TYPES_FILE).keys() == data_config().columns.keys()
     report = json.loads((workdir / "reports/validation.json").read_text())
     assert report["passed"] is False
 

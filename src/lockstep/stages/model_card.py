@@ -4,7 +4,8 @@ It reads the model's test scores, metrics and feature effects as evaluate wrote 
 (data/scores/test.parquet, reports/metrics.json, reports/feature_effects.json) and never loads
 the model itself; the model file is hashed for the lineage.
 
-Params: ``data`` (schema, target), ``split``, ``model``, ``train``, ``evaluate`` (threshold, seed)
+Params: ``data`` (target, slices; the schema table's column types come from validate's
+reports/column_types.json), ``split``, ``model``, ``train``, ``evaluate`` (threshold, seed)
 and ``model_card`` (bootstrap samples, confidence); the fairness section comes from
 reports/fairness.json (stage fairness). Slice columns, intended use and limitations
 belong to the dataset, so they come from ``data`` (``slice_columns``, ``intended_use``,
@@ -27,12 +28,14 @@ import pandas as pd
 
 from .. import bootstrap, explain
 from ..config import load_params, read_section, section
+from ..contract.column_types import with_column_types
 from ..contract.schema import DataConfig
 from ..errors import LockstepError
 from ..fairness_checks import card_section
 from ..io import file_hash, read_json, write_text
 from ..options import params_option
 from ..paths import (
+    COLUMN_TYPES_FILE,
     EFFECTS_FILE,
     FAIRNESS_FILE,
     INGEST_FILE,
@@ -47,7 +50,6 @@ from .scored import decision, read_scored
 # The params this stage reads: its `params:` in dvc.yaml (tests/stages/test_dvc_lock.py).
 PARAMS = (
     "data.name",
-    "data.columns",
     "data.target",
     "data.positive_class",
     "data.slice_columns",
@@ -208,6 +210,7 @@ def read_inputs(path: str, what: str) -> Any:
 @click.option("--effects", "effects_path", default=EFFECTS_FILE, show_default=True)
 @click.option("--ingest", "ingest_path", default=INGEST_FILE, show_default=True)
 @click.option("--fairness", "fairness_path", default=FAIRNESS_FILE, show_default=True)
+@click.option("--column-types", "types_path", default=COLUMN_TYPES_FILE, show_default=True)
 @click.option("--output", default=MODEL_CARD, show_default=True)
 def command(
     params_path: str,
@@ -218,11 +221,12 @@ def command(
     effects_path: str,
     ingest_path: str,
     fairness_path: str,
+    types_path: str,
     output: str,
 ) -> None:
     """Write the model card: data, params, metrics with intervals and by slice, lineage."""
     params = load_params(params_path, PARAMS)
-    data = read_section(DataConfig, params)
+    data = with_column_types(read_section(DataConfig, params), types_path)
     card = read_section(ModelCardParams, params)
     threshold, seed = decision(params), section(params, "evaluate")["seed"]
     frame, y, proba = read_scored(scores_path, input_path)

@@ -1,7 +1,10 @@
-"""Stage train: data/features/train.parquet → models/model.skops + reports/cv.json.
+"""Stage train: data/features/train.parquet + reports/column_types.json → models/model.skops +
+reports/cv.json.
 
 Params: ``data`` (column roles), ``featurize``, ``model`` (family + estimator params), ``train``
-(seed, cv_folds, cv_metrics, cv_rows, scheduler). Stratified k-fold cross-validation on the
+(seed, cv_folds, cv_metrics, cv_rows, scheduler). The column types come from validate's
+reports/column_types.json, not from ``data.columns``, so a changed check bound in the contract
+does not re-run training. Stratified k-fold cross-validation on the
 training rows (a seeded stratified sample of ``cv_rows`` when there are more, so its cost is
 bounded) is recorded as metrics; then the whole pipeline is fitted on all training rows and saved.
 With ``train.scheduler`` set (``tcp://HOST:PORT``), the CV folds run on that Dask cluster through
@@ -20,6 +23,7 @@ from sklearn.model_selection import cross_validate, train_test_split
 
 from ..cluster import check_address, fold_backend
 from ..config import load_params, read_section, section
+from ..contract.column_types import with_column_types
 from ..contract.schema import DataConfig
 from ..encoding import text_categories
 from ..errors import LockstepError
@@ -36,12 +40,11 @@ from ..models import (
 )
 from ..numerics import check as numerics_check
 from ..options import params_option
-from ..paths import CV_FILE, MODEL_FILE, TRAIN_FEATURES
+from ..paths import COLUMN_TYPES_FILE, CV_FILE, MODEL_FILE, TRAIN_FEATURES
 
 # The params this stage reads: its `params:` in dvc.yaml (tests/stages/test_dvc_lock.py);
 # numerics is read by `lockstep` itself, before the stage (the BLAS kernel and threads).
 PARAMS = (
-    "data.columns",
     "data.target",
     "data.positive_class",
     "data.id_column",
@@ -110,10 +113,13 @@ def cross_validation(pipeline: Any, X: pd.DataFrame, y: np.ndarray, params: Trai
 @click.option("--input", "input_path", default=TRAIN_FEATURES, show_default=True)
 @click.option("--model", "model_path", default=MODEL_FILE, show_default=True)
 @click.option("--metrics", default=CV_FILE, show_default=True)
-def command(params_path: str, input_path: str, model_path: str, metrics: str) -> None:
+@click.option("--column-types", "types_path", default=COLUMN_TYPES_FILE, show_default=True)
+def command(
+    params_path: str, input_path: str, model_path: str, metrics: str, types_path: str
+) -> None:
     """Cross-validate, then fit the model pipeline on all training rows and save it."""
     params = load_params(params_path, PARAMS)
-    data = read_section(DataConfig, params)
+    data = with_column_types(read_section(DataConfig, params), types_path)
     train_params = read_section(TrainParams, params)
     derived = list(read_section(FeaturizeParams, params).derived)
     frame = read_parquet(input_path)

@@ -1,10 +1,15 @@
-"""Stage validate: data/raw/<name>.parquet → data/validated.parquet + reports/validation.json.
+"""Stage validate: data/raw/<name>.parquet → data/validated.parquet + reports/validation.json
++ reports/column_types.json.
 
 Params: ``data``, ``split.test_size``, ``train.cv_folds``. Builds the pandera schema from the data
 config and validates lazily, so every failing check is reported at once. On failure it prints a
 table (column, check, rows failing, a few ids and values, each cut to 80 characters), still writes
 reports/validation.json, and exits 1 before any later stage runs. The target must hold two classes
-or more, each with enough rows for the stratified split and k-fold cross-validation.
+or more, each with enough rows for the stratified split and k-fold cross-validation. It writes
+the column types (name, dtype, nullable of each column of ``data.columns``) for train and the
+model card, which depend on that file instead of on ``data.columns``
+(lockstep.contract.column_types); they come from the contract alone, so failing data leaves them
+as they were.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import pandera.errors
 from tabulate import tabulate
 
 from ..config import build, load_params, read_section, section
+from ..contract.column_types import write_column_types
 from ..contract.columns import split_extra_columns
 from ..contract.dataconfig import DataConfig
 from ..contract.schema import summarize_failures, validate_frame
@@ -26,7 +32,7 @@ from ..contract.text import cut, cut_repr
 from ..errors import LockstepError
 from ..io import read_parquet, write_json, write_parquet
 from ..options import params_option
-from ..paths import VALIDATED_DATA, VALIDATION_FILE
+from ..paths import COLUMN_TYPES_FILE, VALIDATED_DATA, VALIDATION_FILE
 
 # The params this stage reads: its `params:` in dvc.yaml (tests/stages/test_dvc_lock.py).
 PARAMS = (
@@ -109,12 +115,18 @@ def load_needs(params: dict) -> Needs:
 @click.option("--input", "input_path", default=None, help="Default: data/raw/<data.name>.parquet")
 @click.option("--output", default=VALIDATED_DATA, show_default=True)
 @click.option("--report", "report_path", default=VALIDATION_FILE, show_default=True)
-def command(params_path: str, input_path: str | None, output: str, report_path: str) -> None:
+@click.option("--column-types", "types_path", default=COLUMN_TYPES_FILE, show_default=True)
+def command(
+    params_path: str, input_path: str | None, output: str, report_path: str, types_path: str
+) -> None:
     """Check raw data against the data contract; stop the pipeline on any failure."""
     params = load_params(params_path, PARAMS)
     cfg = read_section(DataConfig, params)
     input_path = input_path or f"data/raw/{cfg.name}.parquet"
     needs = load_needs(params)
+    # From the contract alone, so written first: DVC deletes a stage's outputs before it runs,
+    # and failing data must not leave this Git-tracked file deleted.
+    write_column_types(types_path, cfg)
     if cfg.engine == "dask":  # writes the parts itself when they pass
         from .dask_validate import validate_parts
 
