@@ -60,7 +60,7 @@ def main() -> None:
     args = parser.parse_args()
     from lockstep.config import load_params
     from lockstep.io import read_parquet
-    from lockstep.models import load_model
+    from lockstep.modelfile import load_model
     from lockstep.monitor.concept import relabel_segment
     from lockstep.monitor.live import report
 

@@ -44,7 +44,8 @@ def fit_model(folder: Path) -> tuple[Path, Any, list[dict]]:
 
     from lockstep.config import read_section
     from lockstep.contract.dataconfig import DataConfig
-    from lockstep.models import dumps_model, loads_model, make_estimator, make_pipeline
+    from lockstep.modelfile import dumps_model, loads_model
+    from lockstep.models import make_estimator, make_pipeline
 
     if (ROOT / "data/split/train.parquet").exists():
         params = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))

@@ -20,7 +20,7 @@ from lockstep.compose import compose
 from lockstep.contract.pseudonym import pseudonymize
 from lockstep.errors import LockstepError
 from lockstep.io import sha256_file
-from lockstep.models import load_model
+from lockstep.modelfile import load_model
 from lockstep.registry.policy import Refused
 from tests.conftest import ROOT, run
 from tests.helpers.tiny import DERIVED, data_dict, params, raw_frame, write_params

@@ -7,7 +7,8 @@ from sklearn.preprocessing import LabelEncoder, OrdinalEncoder
 from sklearn.utils import _encode
 
 from lockstep.encoding import text_categories, text_codes, text_counts
-from lockstep.models import dumps_model, labels, make_estimator, make_pipeline, model_input
+from lockstep.modelfile import dumps_model
+from lockstep.models import labels, make_estimator, make_pipeline, model_input
 from tests.helpers.models import SMALL
 from tests.helpers.tiny import DERIVED, data_config, raw_frame
 

@@ -40,12 +40,13 @@ GROUND = {
     "scores",
     "encoding",
 }
-MODEL_LEVEL = {"contract", "features", "models", "explain"}
+MODEL_LEVEL = {"contract", "features", "models", "modelfile", "explain"}
 CAPABILITIES = {"review", "registry", "reproduce", "serve", "monitor", "tune"}
 # The modules a saved model or a running server imports: they must work without click.
 CLICK_FREE = (
     "lockstep.features",
     "lockstep.models",
+    "lockstep.modelfile",
     "lockstep.serve.app",
     "lockstep.serve.sources",
     "lockstep.serve.scoring",

@@ -4,7 +4,7 @@ A saved model names the classes it holds by import path (``lockstep.features.Der
 and `lockstep model get`, `serve --stage` and `reproduce` load models that older commits saved.
 The files in tests/fixtures/ were written by the code before the move to one folder per
 capability (commit 64ed611): each family's ``tests.helpers.models.SMALL`` pipeline, fitted on the
-tiny data with seed 1 and saved with ``lockstep.models.dumps_model``.
+tiny data with seed 1 and saved with ``dumps_model`` (now lockstep.modelfile).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from lockstep.features import DerivedFeatures
-from lockstep.models import FAMILIES, load_model
+from lockstep.modelfile import load_model
+from lockstep.models import FAMILIES
 from tests.helpers.models import ONE_HOT, fitted
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -7,7 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from lockstep.models import dumps_model, labels, loads_model, make_estimator, make_pipeline
+from lockstep.modelfile import dumps_model, loads_model
+from lockstep.models import labels, make_estimator, make_pipeline
 from tests.helpers.tiny import DERIVED, data_config, raw_frame
 
 # Estimator params small enough for a 20-row fit in milliseconds, per family.

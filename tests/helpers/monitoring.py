@@ -88,7 +88,7 @@ def production_window(
     from lockstep.config import build, threshold
     from lockstep.contract.dataconfig import DataConfig
     from lockstep.contract.pseudonym import pseudonym_key
-    from lockstep.models import load_model
+    from lockstep.modelfile import load_model
     from lockstep.monitor.concept import relabel_segment
 
     params = yaml.safe_load((project / "params.yaml").read_text())

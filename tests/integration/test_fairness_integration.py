@@ -10,7 +10,7 @@ import pytest
 import yaml
 from fairlearn import metrics as fm
 
-from lockstep.models import load_model
+from lockstep.modelfile import load_model
 from tests.conftest import run
 
 pytestmark = pytest.mark.slow

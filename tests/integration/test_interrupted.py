@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from lockstep.io import TMP_MARK
-from lockstep.models import load_model
+from lockstep.modelfile import load_model
 from tests.conftest import BIN, project_env, run, stages_run
 
 pytestmark = pytest.mark.slow

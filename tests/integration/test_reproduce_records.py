@@ -19,7 +19,7 @@ TRAIN = """\
 import os, pandas as pd
 from sklearn.linear_model import LogisticRegression
 from lockstep.io import write_bytes
-from lockstep.models import dumps_model
+from lockstep.modelfile import dumps_model
 X = pd.read_parquet("features.parquet")
 model = LogisticRegression().fit(X, (X["a"] + 0.5 * X["b"] > X["c"]).astype(int))
 model.coef_ = model.coef_ + float(os.environ.get("TOY_COEF_SHIFT", "0"))

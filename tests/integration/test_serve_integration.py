@@ -22,7 +22,7 @@ pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
 from lockstep.io import write_bytes, write_text
-from lockstep.models import dumps_model
+from lockstep.modelfile import dumps_model
 from tests.conftest import BIN, project_env, run
 from tests.helpers.models import fitted
 from tests.helpers.tiny import params, raw_frame, write_params

@@ -11,7 +11,8 @@ import pytest
 
 from lockstep.config import build, load_params, section
 from lockstep.errors import LockstepError
-from lockstep.models import dumps_model, make_pipeline
+from lockstep.modelfile import dumps_model
+from lockstep.models import make_pipeline
 from lockstep.monitor import stats as drift_stats
 from lockstep.monitor.drift import DriftParams, compare, conform
 from tests.helpers import cli

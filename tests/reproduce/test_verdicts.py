@@ -11,7 +11,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from lockstep.errors import LockstepError
-from lockstep.models import dumps_model
+from lockstep.modelfile import dumps_model
 from lockstep.reproduce.verdicts import (
     DIFFERENT,
     EQUIVALENT,

@@ -12,7 +12,7 @@ pytest.importorskip("prometheus_client")
 
 from fastapi.testclient import TestClient
 
-from lockstep.models import dumps_model
+from lockstep.modelfile import dumps_model
 from lockstep.serve.app import create_app
 from lockstep.serve.sources import DirSource
 from tests.helpers.models import fitted

@@ -12,7 +12,7 @@ pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient
 
 from lockstep.errors import LockstepError
-from lockstep.models import dumps_model
+from lockstep.modelfile import dumps_model
 from lockstep.serve.app import create_app
 from lockstep.serve.probe import probe_records
 from lockstep.serve.reload import TOKEN_ENV, check_bind, try_reload

@@ -15,7 +15,8 @@ from sklearn.pipeline import Pipeline
 from lockstep.config import build
 from lockstep.contract.records import check_records
 from lockstep.contract.schema import DataConfig, build_schema
-from lockstep.models import dumps_model, loads_model, make_estimator, make_pipeline
+from lockstep.modelfile import dumps_model, loads_model
+from lockstep.models import make_estimator, make_pipeline
 from lockstep.serve.scoring import Scorer, linear_head
 from tests.helpers.models import SMALL
 from tests.helpers.models import saved as fit

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lockstep.models import dumps_model
+from lockstep.modelfile import dumps_model
 from lockstep.serve.sources import StageSource, label, route
 from tests.helpers.models import fitted
 from tests.helpers.tiny import params, write_params

@@ -205,7 +205,7 @@ def command(
     if model_path or "score" in cur_raw.columns:
         model = None
         if "score" not in cur_raw.columns or "score" not in ref_raw.columns:
-            from ..models import load_model
+            from ..modelfile import load_model
 
             model = load_model(model_path or MODEL_FILE)
         ref_scores = scores(ref_raw.assign(**ref), model, f"reference batch {reference}")

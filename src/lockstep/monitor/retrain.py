@@ -113,7 +113,7 @@ def sections_for(
     """Both sections: production's test split and the window, production vs working tree."""
     from ..config import build, section, threshold
     from ..metric_rules import directions
-    from ..models import load_model, loads_model
+    from ..modelfile import load_model, loads_model
     from ..review.gate_modes import gate_stats
     from ..scores import WORKSPACE, bytes_at
 

@@ -79,7 +79,7 @@ def read_model(root: str, commit: str) -> bytes:
 
 
 def materialise(repo: Any, registry: Registry, found: Version, out: Path) -> dict[str, Any]:
-    from ..models import loads_model
+    from ..modelfile import loads_model
 
     data = read_model(str(repo.working_tree_dir), found.commit)
     loads_model(data, where=f"{registry.artifact} {found.version}")

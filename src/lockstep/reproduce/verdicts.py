@@ -182,7 +182,7 @@ def compare_probabilities(committed: Any, reproduced: Any, tol: Tolerances) -> V
 
 def compare_models(committed: bytes, reproduced: bytes, features: Any, tol: Tolerances) -> Verdict:
     """Load both model files safely and compare predict_proba on the same feature rows."""
-    from ..models import loads_model
+    from ..modelfile import loads_model
 
     try:
         old = loads_model(committed, "the committed model").predict_proba(features)

@@ -74,7 +74,7 @@ class DirSource:
 
     def load(self) -> Loaded:
         from ..config import load_params
-        from ..models import load_model
+        from ..modelfile import load_model
 
         folder = Path(self.path)
         version = read_json(folder / "version.json") or {}
@@ -128,7 +128,7 @@ class StageSource:
 
     def load(self) -> Loaded:
         from ..gitrepo import json_at, yaml_at
-        from ..models import load_model
+        from ..modelfile import load_model
         from ..registry.fetch import materialise
 
         repo, registry, found = self._resolve()

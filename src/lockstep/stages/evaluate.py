@@ -31,7 +31,8 @@ from ..contract.schema import DataConfig
 from ..encoding import text_categories
 from ..errors import LockstepError
 from ..io import read_parquet, rounded, write_json, write_parquet
-from ..models import check_scorer, labels, load_model, model_input
+from ..modelfile import load_model
+from ..models import check_scorer, labels, model_input
 from ..options import params_option
 from ..paths import (
     CONFUSION_COUNTS,

@@ -29,15 +29,8 @@ from ..encoding import text_categories
 from ..errors import LockstepError
 from ..features import FeaturizeParams
 from ..io import read_parquet, rounded, write_bytes, write_json
-from ..models import (
-    check_scorer,
-    cv_folds,
-    dumps_model,
-    labels,
-    make_estimator,
-    make_pipeline,
-    model_input,
-)
+from ..modelfile import dumps_model
+from ..models import check_scorer, cv_folds, labels, make_estimator, make_pipeline, model_input
 from ..numerics import check as numerics_check
 from ..options import params_option
 from ..paths import COLUMN_TYPES_FILE, CV_FILE, MODEL_FILE, TRAIN_FEATURES
