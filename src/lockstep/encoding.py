@@ -33,33 +33,36 @@ def _text_index(values: Any, uniques: Any) -> Any:
     return pd.Index(np.asarray(uniques, dtype=object), dtype=object)
 
 
+def _via_index(original: Any, finish: Any) -> Any:
+    """``original(values, uniques)``, or ``finish(index, positions)`` from pandas' hash table
+    where every category is a ``str`` (``finish`` returns None to fall back to ``original``)."""
+
+    def call(values: Any, uniques: Any) -> Any:
+        index = _text_index(values, uniques)
+        done = None if index is None else finish(index, index.get_indexer(values))
+        return original(values, uniques) if done is None else done
+
+    return call
+
+
 def text_counts(original: Any) -> Any:
     """``_get_counts(values, uniques)``: how often each of ``uniques`` occurs in ``values``."""
 
-    def counts(values: Any, uniques: Any) -> Any:
-        index = _text_index(values, uniques)
-        if index is None:
-            return original(values, uniques)
-        codes = index.get_indexer(values)
-        found = codes >= 0
-        return np.bincount(codes[found], minlength=len(index)).astype(np.int64)
+    def counts(index: Any, positions: Any) -> Any:
+        found = positions[positions >= 0]
+        return np.bincount(found, minlength=len(index)).astype(np.int64)
 
-    return counts
+    return _via_index(original, counts)
 
 
 def text_codes(original: Any) -> Any:
-    """``_map_to_integer(values, uniques)``: each value's position in ``uniques``."""
+    """``_map_to_integer(values, uniques)``: each value's position in ``uniques``; a value not
+    among them gets scikit-learn's own error."""
 
-    def codes(values: Any, uniques: Any) -> Any:
-        index = _text_index(values, uniques)
-        if index is None:
-            return original(values, uniques)
-        out = index.get_indexer(values)
-        if (out < 0).any():  # a value not among uniques: scikit-learn's own error
-            return original(values, uniques)
-        return out.astype(np.int64, copy=False)
+    def codes(index: Any, positions: Any) -> Any:
+        return None if (positions < 0).any() else positions.astype(np.int64, copy=False)
 
-    return codes
+    return _via_index(original, codes)
 
 
 @contextlib.contextmanager
