@@ -22,6 +22,7 @@ from tests.conftest import ROOT
 SRC = ROOT / "src"
 PACKAGE = SRC / "lockstep"
 GROUND = {
+    "swap",
     "numerics",
     "errors",
     "io",

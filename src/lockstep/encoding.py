@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from .swap import replaced
+
 
 def _text_index(values: Any, uniques: Any) -> Any:
     """A pandas Index of ``uniques`` when they are all ``str`` and ``values`` an object array;
@@ -67,16 +69,11 @@ def text_codes(original: Any) -> Any:
 
 @contextlib.contextmanager
 def text_categories() -> Iterator[None]:
-    """While active, scikit-learn's encoders count and map text categories in C (see above)."""
+    """While active, scikit-learn's encoders count and map text categories in C (see above).
+
+    Process-wide while it lasts (lockstep.swap): train and evaluate run it in their one thread.
+    Another scikit-learn without these functions keeps its own code, unchanged."""
     from sklearn.utils import _encode
 
-    faster = {"_get_counts": text_counts, "_map_to_integer": text_codes}
-    # another scikit-learn without these functions keeps its own code, unchanged
-    originals = {name: getattr(_encode, name) for name in faster if hasattr(_encode, name)}
-    for name, original in originals.items():
-        setattr(_encode, name, faster[name](original))
-    try:
+    with replaced(_encode, {"_get_counts": text_counts, "_map_to_integer": text_codes}):
         yield
-    finally:
-        for name, original in originals.items():
-            setattr(_encode, name, original)

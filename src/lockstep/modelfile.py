@@ -13,6 +13,7 @@ import zipfile
 from typing import Any
 
 from .errors import LockstepError
+from .swap import replaced
 
 # Every type a lockstep pipeline holds (all three families), and nothing else is loaded: skops'
 # own default trust list of all scikit-learn estimators is left empty (see skops_io).
@@ -91,18 +92,16 @@ def skops_io() -> Any:
     scikit-learn module to list 200+ estimators it trusts by default: about 1 s of CPU in each
     process that saves or loads a model. lockstep never relies on that list (TRUSTED_TYPES names
     every type its pipelines hold, and both dumps_model and loads_model check against it), so
-    the function is swapped for an empty one while skops.io is first imported."""
+    skops.io is first imported with that function returning nothing (lockstep.swap). skops keeps
+    the empty list for the rest of the process: any other skops user in it trusts only what it
+    names itself, as lockstep does."""
     import sys
 
     if "skops.io" not in sys.modules:
         import sklearn.utils
 
-        real = sklearn.utils.all_estimators
-        sklearn.utils.all_estimators = lambda *args, **kwargs: []
-        try:
+        with replaced(sklearn.utils, {"all_estimators": lambda _: lambda *args, **kwargs: []}):
             import skops.io  # noqa: F401
-        finally:
-            sklearn.utils.all_estimators = real
     return sys.modules["skops.io"]
 
 
@@ -124,7 +123,11 @@ def loads_model(data: bytes, where: str = "model") -> Any:
 
     untrusted = sorted(set(sio.get_untrusted_types(data=data)) - set(TRUSTED_TYPES))
     if untrusted:
-        raise LockstepError(f"{where} contains untrusted types and was not loaded: {untrusted}")
+        raise LockstepError(
+            f"{where} contains untrusted types and was not loaded: {untrusted}; lockstep loads "
+            "only TRUSTED_TYPES (lockstep/modelfile.py): rebuild the model with `dvc repro "
+            "train`, or add a type there only if you trust where the file came from"
+        )
     return sio.loads(data, trusted=TRUSTED_TYPES)
 
 
