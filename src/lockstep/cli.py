@@ -143,7 +143,8 @@ class LazyGroup(click.Group):
         except (click.exceptions.Exit, click.Abort):
             raise
         except LockstepError as exc:
-            hint = RECOVER if ctx.invoked_subcommand in STAGES else ""
+            stage = ctx.invoked_subcommand in STAGES
+            hint = RECOVER if stage and exc.outputs_touched else ""
             error = click.ClickException(exc.message + hint)
             error.exit_code = exc.exit_code
             raise error from exc

@@ -11,6 +11,9 @@ class LockstepError(Exception):
     """An error a person can act on: what went wrong, where, and how to fix it."""
 
     exit_code = 1
+    # False where nothing was written or deleted: `lockstep` then adds no advice on getting a
+    # stage's committed outputs back (lockstep.cli.RECOVER)
+    outputs_touched = True
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

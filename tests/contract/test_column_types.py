@@ -151,5 +151,7 @@ def test_with_column_types_fills_the_columns_and_checks_the_roles_again(tmp_path
     assert data.feature_columns() == data_config().feature_columns()
     assert data.numeric_columns() == data_config().numeric_columns()
     renamed = declared_without_columns(target="label", columns={"label": {"dtype": "str"}})
-    with pytest.raises(LockstepError, match=r"data\.target: column 'label' is not listed"):
+    with pytest.raises(LockstepError, match=r"data\.target: column 'label' is not listed") as err:
         with_column_types(renamed, path)
+    assert f"the columns come from {path}" in str(err.value)
+    assert "dvc repro validate" in str(err.value)

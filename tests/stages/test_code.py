@@ -143,3 +143,21 @@ def test_the_stage_loads_no_data_or_model_library():
     )
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "[]"
+
+
+def test_annotated_and_empty_constants_of_cli_are_read(project):
+    cli = project / "src/lockstep/cli.py"
+    text = cli.read_text().replace("COMMANDS = {", "COMMANDS: dict = {")
+    cli.write_text(text.replace('frozenset({"fit", "serve"})', "frozenset()"))
+    status, output = code()
+    assert status == 0, output
+    assert "src/lockstep/numerics.py" not in (project / "code/fit.sha256").read_text()
+
+
+def test_a_failed_check_gives_no_advice_to_restore_outputs(project):
+    from lockstep.cli import RECOVER, main
+
+    result = CliRunner().invoke(main, ["code", "--check"])
+    assert result.exit_code == 1
+    assert "out of date" in result.output and "run `lockstep code`" in result.output
+    assert RECOVER.strip() not in result.output

@@ -80,7 +80,14 @@ def read_column_types(path: str | Path) -> dict[str, ColumnSpec]:
 def with_column_types(data: DataConfig, path: str | Path) -> DataConfig:
     """``data`` (read without ``data.columns``) with the columns the file at ``path`` hands on;
     the contract's cross-checks (target, id and sensitive columns listed) run again with them."""
-    return dataclasses.replace(data, columns=read_column_types(path))
+    columns = read_column_types(path)
+    try:
+        return dataclasses.replace(data, columns=columns)
+    except LockstepError as exc:  # e.g. a file from before data.target was added to the contract
+        raise LockstepError(
+            f"{exc} (the columns come from {path}, which may be out of date: rebuild it with "
+            "`dvc repro validate`)"
+        ) from exc
 
 
 def _read(path: str | Path, rebuild: str) -> Any:
