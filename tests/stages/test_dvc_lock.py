@@ -6,6 +6,7 @@ A user who checks out a commit and runs `dvc status` must see nothing changed bu
 from __future__ import annotations
 
 import hashlib
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
@@ -42,11 +43,19 @@ def test_the_locked_package_is_the_committed_package():
     """The `code` stage's dep: DVC's hash of src/lockstep/, bytecode left out (.dvcignore)."""
     dep = next(d for d in LOCK["code"]["deps"] if d["path"] == "src/lockstep")
     assert "__pycache__/" in (ROOT / ".dvcignore").read_text().splitlines()
-    assert md5_dir(ROOT / "src/lockstep", bytecode) == dep["md5"], f"src/lockstep: {STALE}"
+    assert md5_dir(ROOT / "src/lockstep", dvcignored) == dep["md5"], f"src/lockstep: {STALE}"
 
 
-def bytecode(path: Path) -> bool:
-    return "__pycache__" in path.parts or path.suffix in (".pyc", ".pyo")
+def dvcignored(path: Path) -> bool:
+    """Whether a pattern of .dvcignore (folder names ending in /, or file-name globs) covers it."""
+    patterns = [
+        line.strip()
+        for line in (ROOT / ".dvcignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    folders = {p.rstrip("/") for p in patterns if p.endswith("/")}
+    names = [p for p in patterns if not p.endswith("/")]
+    return bool(folders & set(path.parts[:-1])) or any(fnmatch(path.name, p) for p in names)
 
 
 @pytest.mark.parametrize("stage", sorted(LOCK))
