@@ -83,12 +83,14 @@ def check_records(
     expected = [c for c in data.columns if c != data.target]
     # The usual request: records holding exactly the contract's columns, every value plain. Then
     # no field has a problem to report, so the per-field checks below are skipped.
-    values = _plain_values(records, data, expected) if _exact(records, expected) else None
+    exact = _exact(records, expected)
+    values = _plain_values(records, data, expected) if exact else None
     if values is None:
         errors = _shape_errors(records, data, expected)
         if errors:
             return None, errors
-        values = _plain_values(records, data, expected)
+        if not exact:  # an exact batch was tried above: it is not plain
+            values = _plain_values(records, data, expected)
     if values is None:
         values, errors = _schema_values(records, schema, expected)
         if values is None:
@@ -159,21 +161,22 @@ def _plain_values(records: list[dict], data: Any, expected: list[str]) -> dict |
     return values
 
 
-_COLUMNS: dict[int, tuple[Any, list[tuple]]] = {}  # id(data) -> (data, its _columns)
+# id(data) -> (data, the expected columns, their _columns rows)
+_COLUMNS: dict[int, tuple[Any, list[str], list[tuple]]] = {}
 
 
 def _columns(data: Any, expected: list[str]) -> list[tuple[str, Any, frozenset | None, bool]]:
     """(name, spec, ``values.accepted(spec)``, unique) per expected column, kept per contract."""
     held = _COLUMNS.get(id(data))
-    if held is None or held[0] is not data:
+    if held is None or held[0] is not data or held[1] != expected:
         if len(_COLUMNS) > 64:  # contracts long gone
             _COLUMNS.clear()
         specs = data.columns
-        held = _COLUMNS[id(data)] = (data, [
+        held = _COLUMNS[id(data)] = (data, list(expected), [
             (n, specs[n], accepted(specs[n]), specs[n].unique or n == data.id_column)
             for n in expected
         ])  # fmt: skip
-    return held[1]
+    return held[2]
 
 
 def _schema_values(

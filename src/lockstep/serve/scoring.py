@@ -203,5 +203,5 @@ def _plan(model: Any) -> tuple | None:
         else:
             steps = [transformer]
         table = Lookup.build(steps)
-        branches.append((steps, names, table, None if table else numeric.build(steps)))
+        branches.append((steps, names, table, numeric.build(steps) if table is None else None))
     return specs, branches, estimator
